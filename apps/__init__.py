@@ -1,0 +1,1 @@
+"""The Flask applications that the dispatcher mounts, one package each."""

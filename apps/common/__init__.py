@@ -1,0 +1,46 @@
+"""What every app shares: config, database setup, identity, CSRF, headers, error pages."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint
+from flask import Flask
+
+from .config import instance_path
+from .config import load_config
+from .errors import register_error_pages
+from .identity import load_logged_in_user
+from .identity import login_url_for_current_page
+from .mounts import mount_table
+from .mounts import url_for_app
+from .security import add_security_headers
+from .security import csrf
+
+# Templates (base.html, error.html) and the stylesheet, served by every app under
+# its own prefix so each app also works alone.
+common = Blueprint(
+    "common",
+    __name__,
+    template_folder="templates",
+    static_folder="static",
+    static_url_path="/static/common",
+)
+
+
+def create_flask_app(import_name: str, name: str, test_config: dict[str, Any] | None) -> Flask:
+    """A Flask app with the project's config and shared protections in place."""
+    app = Flask(import_name, instance_path=instance_path(), instance_relative_config=True)
+    load_config(app, name, test_config)
+    app.register_blueprint(common)
+    # g.user first, so even a CSRF error page knows who is logged in.
+    app.before_request(load_logged_in_user)
+    csrf.init_app(app)
+    app.after_request(add_security_headers)
+    register_error_pages(app)
+    app.jinja_env.globals.update(
+        url_for_app=url_for_app,
+        mount_table=mount_table,
+        login_url_for_current_page=login_url_for_current_page,
+    )
+    return app

@@ -1,0 +1,96 @@
+"""Configuration shared by every app: defaults, then the instance file, then the environment."""
+
+from __future__ import annotations
+
+import os
+import secrets
+import time
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+
+SECRET_KEY_FILE = "secret_key"
+
+
+def instance_path() -> str:
+    """The one instance folder every app shares (secret key, SQLite files, config.py).
+
+    Flask would give each app its own folder once the project is installed; the apps
+    must share a secret key, so they share one folder instead.
+    """
+    default = Path(__file__).resolve().parents[2] / "instance"
+    return os.environ.get("DISPATCHER_INSTANCE_PATH") or str(default)
+
+
+def default_config(app: Flask, name: str) -> dict[str, Any]:
+    """The code defaults: safe for production, convenient for a laptop."""
+    database_file = Path(app.instance_path) / f"{name}.sqlite"
+    return {
+        "APP_NAME": name,
+        "SQLALCHEMY_DATABASE_URI": f"sqlite:///{database_file}",
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        # One cookie, one name, one path: every mount reads the same session.
+        "SESSION_COOKIE_NAME": "dispatcher_session",
+        "SESSION_COOKIE_PATH": "/",
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_SECURE": None,  # decided in load_config once DEBUG is known
+        "SESSION_LIFETIME_HOURS": 12,
+        "MAX_CONTENT_LENGTH": 1024 * 1024,
+        "MAX_FORM_MEMORY_SIZE": 512 * 1024,
+        "TRUSTED_HOSTS": ["localhost", "127.0.0.1", "[::1]"],
+        "WTF_CSRF_TIME_LIMIT": None,  # the token lives as long as the session
+        "PROXY_FIX_X_FOR": 0,
+        "PROXY_FIX_X_PROTO": 0,
+        "PROXY_FIX_X_HOST": 0,
+        "PROXY_FIX_X_PREFIX": 0,
+    }
+
+
+def load_config(app: Flask, name: str, test_config: dict[str, Any] | None) -> None:
+    """Fill ``app.config``: defaults < ``instance/config.py`` < environment < test_config."""
+    app.config.from_mapping(default_config(app, name))
+    app.config.from_pyfile("config.py", silent=True)
+    app.config.from_prefixed_env()
+    database_url = os.environ.get(f"{name.upper()}_DATABASE_URL")
+    if database_url:
+        app.config["SQLALCHEMY_DATABASE_URI"] = database_url
+    if test_config is not None:
+        app.config.from_mapping(test_config)
+
+    if not app.config.get("SECRET_KEY"):
+        app.config["SECRET_KEY"] = load_or_create_secret_key(Path(app.instance_path))
+    if app.config["SESSION_COOKIE_SECURE"] is None:
+        # Plain-http development would never get its cookie back with Secure set.
+        app.config["SESSION_COOKIE_SECURE"] = not app.debug
+    hours = app.config["SESSION_LIFETIME_HOURS"]
+    app.config["PERMANENT_SESSION_LIFETIME"] = timedelta(hours=float(hours))
+
+
+def load_or_create_secret_key(folder: Path) -> str:
+    """Read the development key from ``folder``, creating it once if it is missing.
+
+    ``O_EXCL`` makes the creation safe when several worker processes start together:
+    exactly one writes the key and the others read it.
+    """
+    key_file = folder / SECRET_KEY_FILE
+    folder.mkdir(parents=True, exist_ok=True)
+    try:
+        descriptor = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return read_secret_key(key_file)
+    with os.fdopen(descriptor, "w") as file:
+        file.write(secrets.token_hex(32))
+    return read_secret_key(key_file)
+
+
+def read_secret_key(key_file: Path) -> str:
+    """Read a key file, waiting briefly for a racing process to finish writing it."""
+    for _ in range(50):
+        key = key_file.read_text().strip()
+        if key:
+            return key
+        time.sleep(0.01)
+    raise RuntimeError(f"{key_file} is empty; delete it to generate a new key.")

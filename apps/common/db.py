@@ -1,0 +1,76 @@
+"""Database setup shared by every app: one Flask-SQLAlchemy database per app."""
+
+from __future__ import annotations
+
+import sqlite3
+from typing import Any
+
+import click
+from flask import Flask
+from flask import current_app
+from flask import has_request_context
+from flask import request
+from flask.cli import with_appcontext
+from flask_sqlalchemy import SQLAlchemy
+from sqlalchemy import Connection
+from sqlalchemy import event
+from sqlalchemy import text
+
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+BUSY_TIMEOUT_MS = 10_000
+
+
+def init_database(app: Flask, db: SQLAlchemy) -> None:
+    """Bind ``db`` to ``app``, tune SQLite, and add the app's ``init-db`` command."""
+    db.init_app(app)
+    with app.app_context():
+        for engine in db.engines.values():
+            if engine.dialect.name == "sqlite":
+                event.listen(engine, "connect", configure_sqlite_connection)
+                event.listen(engine, "begin", begin_sqlite_transaction)
+    app.cli.add_command(init_db_command)
+
+
+def configure_sqlite_connection(dbapi_connection: Any, _record: Any) -> None:
+    """WAL lets readers and one writer work at once; foreign keys are off by default."""
+    if not isinstance(dbapi_connection, sqlite3.Connection):
+        return
+    # Hand transaction control to SQLAlchemy so begin_sqlite_transaction decides.
+    dbapi_connection.isolation_level = None
+    dbapi_connection.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+    dbapi_connection.execute("PRAGMA journal_mode = WAL")
+    dbapi_connection.execute("PRAGMA foreign_keys = ON")
+
+
+def begin_sqlite_transaction(connection: Connection) -> None:
+    """Take SQLite's write lock up front when the work will write.
+
+    A deferred transaction that reads and then writes cannot wait for a busy writer in
+    another process: SQLite fails it at once with "database is locked". ``BEGIN
+    IMMEDIATE`` waits (busy_timeout) instead, so concurrent workers lose no writes.
+    Reads (GET) keep the cheap deferred ``BEGIN`` and never wait for writers in WAL.
+    """
+    reading_only = has_request_context() and request.method in SAFE_METHODS
+    connection.exec_driver_sql("BEGIN" if reading_only else "BEGIN IMMEDIATE")
+
+
+def current_database() -> SQLAlchemy:
+    """The Flask-SQLAlchemy extension of the app whose context is on top."""
+    return current_app.extensions["sqlalchemy"]
+
+
+def check_database() -> None:
+    """Run ``SELECT 1`` on the current app's database; raises if it is unreachable."""
+    session = current_database().session
+    try:
+        session.execute(text("SELECT 1"))
+    finally:
+        session.rollback()
+
+
+@click.command("init-db")
+@with_appcontext
+def init_db_command() -> None:
+    """Create this app's tables if they do not exist yet."""
+    current_database().create_all()
+    click.echo(f"Initialized the {current_app.config['APP_NAME']} database.")

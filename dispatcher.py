@@ -1,0 +1,183 @@
+"""The composition root: every app, where it is mounted, how apps meet, and the CLI.
+
+``application`` is the WSGI callable for any server (``gunicorn dispatcher:application``);
+``python dispatcher.py`` runs everything on Werkzeug's development server.
+"""
+
+from __future__ import annotations
+
+import code
+from collections.abc import Callable
+from typing import Any
+
+import click
+from flask import Flask
+from werkzeug.middleware.dispatcher import DispatcherMiddleware
+from werkzeug.middleware.proxy_fix import ProxyFix
+from werkzeug.serving import run_simple
+
+from apps import auth
+from apps import message
+from apps import portal
+from apps import todo
+from apps.common.config import instance_path
+from apps.common.config import load_config
+from apps.common.mounts import Mount
+from apps.common.mounts import share_mount_table
+
+AppFactory = Callable[[dict[str, Any] | None], Flask]
+
+# name, prefix, factory, title, description. The portal at "" catches every path
+# that no other prefix claims.
+MOUNTS: list[tuple[str, str, AppFactory, str, str]] = [
+    ("portal", "", portal.create_app, "Home", "The start page and the health check."),
+    ("auth", "/auth", auth.create_app, "Account", "Register, log in, and manage your account."),
+    ("todo", "/todo", todo.create_app, "Todo", "Your own todo list, with due dates."),
+    ("message", "/message", message.create_app, "Messages", "A public board with live updates."),
+]
+
+
+def config_for(name: str, test_config: dict[str, Any] | None) -> dict[str, Any] | None:
+    """Shared overrides plus the ones under the app's own name (``{"todo": {...}}``)."""
+    if test_config is None:
+        return None
+    return {**test_config, **test_config.get(name, {})}
+
+
+def create_mounts(test_config: dict[str, Any] | None = None) -> list[Mount]:
+    """Create every app and give each the mount table."""
+    mounts = [
+        Mount(name, prefix, factory(config_for(name, test_config)), title, description)
+        for name, prefix, factory, title, description in MOUNTS
+    ]
+    share_mount_table(mounts)
+    return mounts
+
+
+def create_dispatcher(test_config: dict[str, Any] | None = None) -> Flask:
+    """The whole site as one WSGI callable.
+
+    It is a Flask app only so that ``flask --app dispatcher run`` accepts it: its
+    ``wsgi_app`` is the DispatcherMiddleware, so it never handles a request itself.
+    """
+    mounts = create_mounts(test_config)
+    portal_mount, *other_mounts = mounts
+    middleware = DispatcherMiddleware(
+        portal_mount.app, {mount.prefix: mount.app for mount in other_mounts}
+    )
+    front = Flask(__name__, instance_path=instance_path(), instance_relative_config=True)
+    load_config(front, "dispatcher", test_config)
+    front.wsgi_app = with_proxy_fix(middleware, front.config)  # type: ignore[method-assign]
+    front.extensions["mount_table"] = {mount.name: mount for mount in mounts}
+    return front
+
+
+def with_proxy_fix(wsgi_app: Any, config: dict[str, Any]) -> Any:
+    """Trust ``X-Forwarded-*`` headers only when configured; outermost, before routing."""
+    hops = {
+        "x_for": int(config["PROXY_FIX_X_FOR"]),
+        "x_proto": int(config["PROXY_FIX_X_PROTO"]),
+        "x_host": int(config["PROXY_FIX_X_HOST"]),
+        "x_prefix": int(config["PROXY_FIX_X_PREFIX"]),
+    }
+    if not any(hops.values()):
+        return wsgi_app
+    return ProxyFix(wsgi_app, x_port=0, **hops)
+
+
+def mounted(site: Flask) -> list[Mount]:
+    """The mounts of a site built by ``create_dispatcher``."""
+    return list(site.extensions["mount_table"].values())
+
+
+@click.group(invoke_without_command=True)
+@click.pass_context
+def cli(context: click.Context) -> None:
+    """Run or manage every mounted app. Without a command: ``run``."""
+    if context.invoked_subcommand is None:
+        context.invoke(run)
+
+
+@cli.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5000, show_default=True, type=int)
+@click.option("--debug", is_flag=True, help="Reloader, debugger, and debug mode.")
+@click.option("--threaded/--no-threaded", default=True, show_default=True)
+@click.option("--processes", default=1, show_default=True, type=click.IntRange(min=1))
+@click.option("--server", type=click.Choice(["werkzeug", "gevent"]), default="werkzeug")
+def run(host: str, port: int, debug: bool, threaded: bool, processes: int, server: str) -> None:
+    """Serve every app on one port over plain HTTP (development)."""
+    if server == "gevent":
+        serve_with_gevent(host, port, debug)
+        return
+    site = create_dispatcher({"DEBUG": debug, "SESSION_COOKIE_SECURE": False})
+    run_simple(
+        host,
+        port,
+        site,
+        use_reloader=debug,
+        use_debugger=debug,
+        threaded=threaded and processes == 1,
+        processes=processes,
+    )
+
+
+def serve_with_gevent(host: str, port: int, debug: bool) -> None:
+    """Serve with gevent's WSGI server: one greenlet per connection."""
+    from gevent import monkey
+
+    monkey.patch_all()
+    from gevent.pywsgi import WSGIServer
+
+    site = create_dispatcher({"DEBUG": debug, "SESSION_COOKIE_SECURE": False})
+    click.echo(f"Serving with gevent on http://{host}:{port}/")
+    WSGIServer((host, port), site).serve_forever()
+
+
+@cli.command()
+def routes() -> None:
+    """List every URL rule of every mounted app, with its full path."""
+    rows = []
+    for mount in mounted(create_dispatcher()):
+        for rule in mount.app.url_map.iter_rules():
+            methods = ",".join(sorted((rule.methods or set()) - {"HEAD", "OPTIONS"}))
+            rows.append((mount.prefix + rule.rule, methods, rule.endpoint, mount.name))
+    rows.sort()
+    widths = [max(len(row[column]) for row in rows) for column in range(3)]
+    for path, methods, endpoint, name in rows:
+        click.echo(f"{path:{widths[0]}}  {methods:{widths[1]}}  {endpoint:{widths[2]}}  {name}")
+
+
+@cli.command("init-db")
+def init_db() -> None:
+    """Create the tables of every app that has a database."""
+    for mount in mounted(create_dispatcher()):
+        database = mount.app.extensions.get("sqlalchemy")
+        if database is None:
+            continue
+        # Offline work: an app context, no request. create_all uses this app's engine.
+        with mount.app.app_context():
+            database.create_all()
+        click.echo(f"Initialized the {mount.name} database.")
+
+
+@cli.command()
+def shell() -> None:
+    """A Python shell with every app and its database at hand (no context pushed)."""
+    site = create_dispatcher()
+    namespace: dict[str, Any] = {"site": site}
+    for mount in mounted(site):
+        namespace[mount.name] = mount.app
+        if "sqlalchemy" in mount.app.extensions:
+            namespace[f"{mount.name}_db"] = mount.app.extensions["sqlalchemy"]
+    banner = (
+        f"Apps: {', '.join(mount.name for mount in mounted(site))}.\n"
+        "Push a context to use one: with todo.app_context(): todo_db.session..."
+    )
+    code.interact(banner=banner, local=namespace, exitmsg="")
+
+
+application = create_dispatcher()
+
+if __name__ == "__main__":
+    cli()

@@ -1,0 +1,222 @@
+"""Fixtures every test module shares: clean environment, fresh databases, live servers.
+
+Set ``TEST_DATABASE_URL`` (for example
+``postgresql+psycopg://postgres@127.0.0.1:5432/test``) to run the same tests on
+PostgreSQL: each test then gets its own schema per app instead of SQLite files.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import threading
+import uuid
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from flask import Flask
+from flask import has_app_context
+from flask import has_request_context
+from werkzeug.serving import make_server
+
+from dispatcher import create_dispatcher
+
+APP_NAMES = ("portal", "auth", "todo", "message")
+ENVIRONMENT_PREFIXES = ("FLASK_", "DISPATCHER_", *(f"{name.upper()}_" for name in APP_NAMES))
+TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL")
+SECRET_KEY = "test secret key"
+
+
+@pytest.fixture(autouse=True)
+def clean_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Any) -> None:
+    """No FLASK_* or per-app variable leaks in; each test has its own instance folder."""
+    for key in list(os.environ):
+        if key.startswith(ENVIRONMENT_PREFIXES):
+            monkeypatch.delenv(key)
+    monkeypatch.setenv("DISPATCHER_INSTANCE_PATH", str(tmp_path / "instance"))
+
+
+@pytest.fixture(autouse=True)
+def leak_detector() -> Iterator[None]:
+    """Fail any test that leaves an app or request context pushed."""
+    yield
+    assert not has_request_context(), "a test left a request context pushed"
+    assert not has_app_context(), "a test left an app context pushed"
+
+
+class Databases:
+    """Hands out an empty database per app name: a SQLite file or a PostgreSQL schema."""
+
+    def __init__(self, folder: Any) -> None:
+        self.folder = folder
+        self.schemas: list[str] = []
+
+    def url(self, name: str) -> str:
+        """A URL for a new, empty database for app ``name``."""
+        if TEST_DATABASE_URL is None:
+            return f"sqlite:///{self.folder / f'{name}-{uuid.uuid4().hex[:8]}.sqlite'}"
+        schema = f"test_{uuid.uuid4().hex[:12]}_{name}"
+        self.run_sql(f'CREATE SCHEMA "{schema}"')
+        self.schemas.append(schema)
+        return f"{TEST_DATABASE_URL}?options=-csearch_path%3D{schema}"
+
+    def drop_all(self) -> None:
+        """Drop the schemas this test created."""
+        for schema in self.schemas:
+            self.run_sql(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
+
+    @staticmethod
+    def run_sql(statement: str) -> None:
+        import psycopg
+
+        url = TEST_DATABASE_URL.replace("postgresql+psycopg://", "postgresql://")  # type: ignore[union-attr]
+        with psycopg.connect(url, autocommit=True) as connection:
+            connection.execute(statement)  # type: ignore[arg-type]
+
+
+@pytest.fixture
+def databases(tmp_path: Any) -> Iterator[Databases]:
+    """Fresh, empty databases for this test only."""
+    handed_out = Databases(tmp_path)
+    yield handed_out
+    handed_out.drop_all()
+
+
+def app_test_config(databases: Databases, name: str, **overrides: Any) -> dict[str, Any]:
+    """The test config for app ``name`` alone, with its own empty database."""
+    return {
+        "TESTING": True,
+        "SECRET_KEY": SECRET_KEY,
+        "WTF_CSRF_ENABLED": False,
+        "SQLALCHEMY_DATABASE_URI": databases.url(name),
+        **overrides,
+    }
+
+
+def site_test_config(databases: Databases, **overrides: Any) -> dict[str, Any]:
+    """The test config for the whole dispatcher: shared keys plus one database per app."""
+    config: dict[str, Any] = {
+        "TESTING": True,
+        "SECRET_KEY": SECRET_KEY,
+        "WTF_CSRF_ENABLED": False,
+    }
+    for name in APP_NAMES:
+        config[name] = {"SQLALCHEMY_DATABASE_URI": databases.url(name)}
+    config.update(overrides)
+    return config
+
+
+def create_tables(app: Flask) -> None:
+    """Create ``app``'s tables in its (empty) test database."""
+    database = app.extensions.get("sqlalchemy")
+    if database is not None:
+        with app.app_context():
+            database.create_all()
+
+
+def dispose_engines(app: Flask) -> None:
+    """Close pooled connections so the test's databases can be dropped."""
+    database = app.extensions.get("sqlalchemy")
+    if database is not None:
+        with app.app_context():
+            for engine in database.engines.values():
+                engine.dispose()
+
+
+def create_test_site(databases: Databases, **overrides: Any) -> Flask:
+    """The whole site on fresh databases with every table created."""
+    site = create_dispatcher(site_test_config(databases, **overrides))
+    for mount in site.extensions["mount_table"].values():
+        create_tables(mount.app)
+    return site
+
+
+@pytest.fixture
+def site(databases: Databases) -> Iterator[Flask]:
+    """The dispatcher (the whole site) on fresh databases."""
+    built = create_test_site(databases)
+    yield built
+    for mount in built.extensions["mount_table"].values():
+        dispose_engines(mount.app)
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that nothing listens on right now."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+class LiveServer:
+    """The whole site served by Werkzeug's threaded server on a free loopback port."""
+
+    def __init__(self, site: Flask) -> None:
+        self.site = site
+        self.server = make_server("127.0.0.1", 0, site, threaded=True)
+        self.url = f"http://127.0.0.1:{self.server.server_port}"
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    def __enter__(self) -> LiveServer:
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+        self.thread.join(timeout=10)
+
+
+@pytest.fixture
+def live_server(databases: Databases) -> Iterator[LiveServer]:
+    """The site on a real socket, as a browser sees it: CSRF on, plain-http cookies."""
+    built = create_test_site(
+        databases, WTF_CSRF_ENABLED=True, SESSION_COOKIE_SECURE=False, TESTING=False
+    )
+    with LiveServer(built) as server:
+        yield server
+    for mount in built.extensions["mount_table"].values():
+        dispose_engines(mount.app)
+
+
+def chromium_path() -> str:
+    """Debian's Chromium (``apt-get install chromium``), or ``CHROMIUM_PATH``."""
+    path = os.environ.get("CHROMIUM_PATH") or shutil.which("chromium") or "/usr/bin/chromium"
+    if not os.path.exists(path):
+        pytest.fail("Chromium not found: apt-get install chromium, or set CHROMIUM_PATH.")
+    return path
+
+
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Any]:
+    """One headless Chromium for the whole run, driven by Playwright."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(
+            executable_path=chromium_path(), headless=True, args=CHROMIUM_ARGS
+        )
+        yield launched
+        launched.close()
+
+
+@pytest.fixture
+def page(browser: Any) -> Iterator[Any]:
+    """A fresh browser tab with its own cookies."""
+    context = browser.new_context()
+    context.set_default_timeout(10_000)
+    opened = context.new_page()
+    yield opened
+    context.close()
