@@ -20,10 +20,17 @@ from apps import auth
 from apps import message
 from apps import portal
 from apps import todo
+from apps.auth.models import find_session_user
+from apps.auth.signals import account_deleting
 from apps.common.config import instance_path
 from apps.common.config import load_config
+from apps.common.db import current_database
+from apps.common.identity import CurrentUser
+from apps.common.identity import set_user_loader
 from apps.common.mounts import Mount
 from apps.common.mounts import share_mount_table
+from apps.message.models import delete_user_messages
+from apps.todo.models import delete_user_todos
 
 AppFactory = Callable[[dict[str, Any] | None], Flask]
 
@@ -51,7 +58,36 @@ def create_mounts(test_config: dict[str, Any] | None = None) -> list[Mount]:
         for name, prefix, factory, title, description in MOUNTS
     ]
     share_mount_table(mounts)
+    connect_apps({mount.name: mount.app for mount in mounts})
     return mounts
+
+
+def connect_apps(apps: dict[str, Flask]) -> None:
+    """The wiring between apps, which never import each other."""
+    auth_app, todo_app, message_app = apps["auth"], apps["todo"], apps["message"]
+
+    def load_user_from_auth(user_id: int, session_version: int) -> CurrentUser | None:
+        # Called during another app's request: auth's database belongs to auth, so
+        # push auth's app context on top of the current one, then pop back to it.
+        with auth_app.app_context():
+            return find_session_user(user_id, session_version)
+
+    for name in ("portal", "todo", "message"):
+        set_user_loader(apps[name], load_user_from_auth)
+
+    def delete_rows_of_user(sender: Flask, user_id: int, **extra: Any) -> None:
+        # Nested contexts keep both deletions open until both have succeeded; only
+        # then does each commit. Raising here makes auth roll the account back.
+        with todo_app.app_context():
+            delete_user_todos(user_id)
+            with message_app.app_context():
+                delete_user_messages(user_id)
+                current_database().session.commit()
+            current_database().session.commit()
+
+    account_deleting.connect(delete_rows_of_user, sender=auth_app)
+    # Blinker holds receivers weakly: keep this one alive exactly as long as auth.
+    auth_app.extensions["account_deleting_receiver"] = delete_rows_of_user
 
 
 def create_dispatcher(test_config: dict[str, Any] | None = None) -> Flask:
