@@ -6,21 +6,27 @@ from flask import Flask
 from flask import render_template
 from werkzeug.exceptions import HTTPException
 from werkzeug.exceptions import InternalServerError
+from werkzeug.exceptions import SecurityError
 
 from .mounts import current_mount
 
 
 def render_error_page(error: HTTPException) -> tuple[str, int, dict[str, str]]:
     """Render ``error`` as a page; keep headers such as ``Allow`` and ``Retry-After``."""
+    if isinstance(error, SecurityError):
+        # An untrusted Host: Flask could not bind URLs, so no page with links.
+        return (
+            f"{error.code} {error.name}: {error.description}",
+            400,
+            {"Content-Type": "text/plain"},
+        )
     response = error.get_response()
     headers = {
         name: value
         for name, value in response.headers.items()
         if name not in ("Content-Type", "Content-Length")
     }
-    page = render_template(
-        "common/error.html", error=error, app_title=current_mount().title
-    )
+    page = render_template("common/error.html", error=error, app_title=current_mount().title)
     return page, error.code or 500, headers
 
 

@@ -1,0 +1,28 @@
+"""Production settings for ``gunicorn -c gunicorn.conf.py``; every value has a variable.
+
+GUNICORN_WORKER_CLASS picks the worker: ``sync`` (default, one request per process),
+``gthread`` (GUNICORN_THREADS threads per process) or ``gevent`` (greenlets; best for
+the message board's live stream, which holds a connection open).
+"""
+
+import multiprocessing
+import os
+
+wsgi_app = "dispatcher:application"
+bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:8000")
+worker_class = os.environ.get("GUNICORN_WORKER_CLASS", "sync")
+workers = int(os.environ.get("GUNICORN_WORKERS", multiprocessing.cpu_count() * 2 + 1))
+threads = int(os.environ.get("GUNICORN_THREADS", "4" if worker_class == "gthread" else "1"))
+worker_connections = int(os.environ.get("GUNICORN_WORKER_CONNECTIONS", "1000"))
+timeout = int(os.environ.get("GUNICORN_TIMEOUT", "30"))
+graceful_timeout = int(os.environ.get("GUNICORN_GRACEFUL_TIMEOUT", "30"))
+keepalive = int(os.environ.get("GUNICORN_KEEPALIVE", "5"))
+
+# Bounded request lines and headers, as MAX_CONTENT_LENGTH bounds bodies.
+limit_request_line = 4094
+limit_request_fields = 100
+limit_request_field_size = 8190
+
+accesslog = os.environ.get("GUNICORN_ACCESS_LOG", "-")
+errorlog = "-"
+loglevel = os.environ.get("GUNICORN_LOG_LEVEL", "info")
