@@ -20,6 +20,7 @@ from apps import auth
 from apps import message
 from apps import portal
 from apps import todo
+from apps.auth.models import count_users
 from apps.auth.models import find_session_user
 from apps.auth.signals import account_deleting
 from apps.common.config import instance_path
@@ -29,7 +30,10 @@ from apps.common.identity import CurrentUser
 from apps.common.identity import set_user_loader
 from apps.common.mounts import Mount
 from apps.common.mounts import share_mount_table
+from apps.message.models import count_messages
 from apps.message.models import delete_user_messages
+from apps.portal.dashboard import add_counter
+from apps.todo.models import count_todos
 from apps.todo.models import delete_user_todos
 
 AppFactory = Callable[[dict[str, Any] | None], Flask]
@@ -64,7 +68,12 @@ def create_mounts(test_config: dict[str, Any] | None = None) -> list[Mount]:
 
 def connect_apps(apps: dict[str, Flask]) -> None:
     """The wiring between apps, which never import each other."""
-    auth_app, todo_app, message_app = apps["auth"], apps["todo"], apps["message"]
+    portal_app, auth_app = apps["portal"], apps["auth"]
+    todo_app, message_app = apps["todo"], apps["message"]
+
+    add_counter(portal_app, "Users", auth_app, count_users)
+    add_counter(portal_app, "Todos", todo_app, count_todos)
+    add_counter(portal_app, "Messages", message_app, count_messages)
 
     def load_user_from_auth(user_id: int, session_version: int) -> CurrentUser | None:
         # Called during another app's request: auth's database belongs to auth, so
@@ -124,6 +133,11 @@ def with_proxy_fix(wsgi_app: Any, config: dict[str, Any]) -> Any:
 def mounted(site: Flask) -> list[Mount]:
     """The mounts of a site built by ``create_dispatcher``."""
     return list(site.extensions["mount_table"].values())
+
+
+def mounted_apps(site: Flask) -> dict[str, Flask]:
+    """The apps of a site built by ``create_dispatcher``, by name."""
+    return {mount.name: mount.app for mount in mounted(site)}
 
 
 @click.group(invoke_without_command=True)

@@ -1,38 +1,32 @@
-"""The landing page and ``/healthz``."""
+"""The landing page (with the dashboard for a logged-in user) and ``/healthz``."""
 
 from flask import Blueprint
+from flask import g
 from flask import render_template
-from sqlalchemy.exc import SQLAlchemyError
 
-from apps.common.db import check_database
 from apps.common.mounts import mount_table
+
+from .dashboard import check_health
+from .dashboard import gather_counts
 
 bp = Blueprint("portal", __name__)
 
 
 @bp.get("/")
 def index():
-    """List the mounted apps with a line about each."""
+    """List the mounted apps; a logged-in user also sees the site's numbers."""
     mounts = [mount for mount in mount_table().values() if mount.name != "portal"]
-    return render_template("portal/index.html", mounts=mounts)
+    if g.user is None:
+        return render_template("portal/index.html", mounts=mounts)
+    return render_template(
+        "portal/index.html", mounts=mounts, counts=gather_counts(), health=check_health()
+    )
 
 
 @bp.get("/healthz")
 def healthz():
     """Check every mounted app's database; 503 names the apps that are down."""
-    apps = {}
-    for mount in mount_table().values():
-        if "sqlalchemy" not in mount.app.extensions:
-            apps[mount.name] = "ok"
-            continue
-        # Each app's database belongs to that app: push its context to reach it.
-        with mount.app.app_context():
-            try:
-                check_database()
-            except SQLAlchemyError:
-                apps[mount.name] = "unavailable"
-            else:
-                apps[mount.name] = "ok"
+    apps = check_health()
     healthy = all(state == "ok" for state in apps.values())
     body = {"status": "ok" if healthy else "unavailable", "apps": apps}
     return body, 200 if healthy else 503
