@@ -1,11 +1,122 @@
-"""Placeholder: the contract the dispatcher relies on (the todo issue fills it in)."""
+"""The todo model and the small queries the views (and the dispatcher) need."""
+
+from __future__ import annotations
+
+from datetime import UTC
+from datetime import date
+from datetime import datetime
+from typing import Any
+
+from flask_sqlalchemy import SQLAlchemy
+from sqlalchemy import DateTime
+from sqlalchemy import String
+from sqlalchemy import delete
+from sqlalchemy import func
+from sqlalchemy import select
+from sqlalchemy.orm import DeclarativeBase
+from sqlalchemy.orm import Mapped
+from sqlalchemy.orm import mapped_column
+from sqlalchemy.types import TypeDecorator
+
+TITLE_MAX_LENGTH = 200
+FILTERS = ("all", "open", "done")
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+db = SQLAlchemy(model_class=Base)
+
+
+def utc_now() -> datetime:
+    """The current time, timezone-aware, in UTC."""
+    return datetime.now(UTC)
+
+
+def utc_today() -> date:
+    """Today's date in UTC: what "overdue" is measured against."""
+    return utc_now().date()
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """A timezone-aware UTC datetime on every database.
+
+    PostgreSQL keeps the zone; SQLite stores none and would hand back a naive value.
+    """
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
+        """Store every datetime as UTC."""
+        return value.astimezone(UTC) if value is not None else None
+
+    def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
+        """Read every datetime back as aware UTC."""
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=UTC)
+        return value.astimezone(UTC)
+
+
+class Todo(db.Model):
+    """One thing a user wants to get done."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # No foreign key: the users live in the auth app's database.
+    user_id: Mapped[int] = mapped_column(index=True)
+    title: Mapped[str] = mapped_column(String(TITLE_MAX_LENGTH))
+    due: Mapped[date | None]
+    done: Mapped[bool] = mapped_column(default=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utc_now)
+    completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    def toggle(self) -> None:
+        """Flip between done and open, remembering when it was completed."""
+        self.done = not self.done
+        self.completed_at = utc_now() if self.done else None
+
+    def is_overdue(self, today: date) -> bool:
+        """Whether it is still open although its due date has passed."""
+        return not self.done and self.due is not None and self.due < today
+
+
+def user_todos(user_id: int, show: str = "all") -> list[Todo]:
+    """The user's todos for the filter ``show``: open ones first, newest first."""
+    query = select(Todo).filter_by(user_id=user_id)
+    if show == "open":
+        query = query.filter_by(done=False)
+    elif show == "done":
+        query = query.filter_by(done=True)
+    query = query.order_by(Todo.done, Todo.created_at.desc(), Todo.id.desc())
+    return list(db.session.scalars(query))
+
+
+def count_by_state(user_id: int) -> dict[str, int]:
+    """How many of the user's todos are open and done, and all of them."""
+    query = select(Todo.done, func.count()).filter_by(user_id=user_id).group_by(Todo.done)
+    by_done = dict(db.session.execute(query).all())
+    counts = {"open": by_done.get(False, 0), "done": by_done.get(True, 0)}
+    return {"all": counts["open"] + counts["done"], **counts}
+
+
+def delete_done_todos(user_id: int) -> int:
+    """Delete the user's done todos without committing; returns how many."""
+    result = db.session.execute(delete(Todo).filter_by(user_id=user_id, done=True))
+    return result.rowcount
 
 
 def count_todos() -> int:
-    """How many todos exist (needs todo's app context)."""
-    return 0
+    """How many todos exist, for every user (needs todo's app context)."""
+    return db.session.scalar(select(func.count()).select_from(Todo)) or 0
 
 
 def delete_user_todos(user_id: int) -> int:
-    """Delete a user's todos without committing; returns how many (todo's context)."""
-    return 0
+    """Delete a user's todos without committing; returns how many (todo's context).
+
+    The caller commits, so deleting an account across apps is all or nothing.
+    """
+    result = db.session.execute(delete(Todo).filter_by(user_id=user_id))
+    return result.rowcount

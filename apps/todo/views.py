@@ -1,12 +1,136 @@
-"""Placeholder views until the todo issue lands."""
+"""The todo list: show, add, toggle, edit, delete, and clear the done ones."""
 
 from flask import Blueprint
+from flask import abort
+from flask import flash
+from flask import g
+from flask import redirect
 from flask import render_template
+from flask import request
+from flask import url_for
+from sqlalchemy import select
+
+from apps.common.identity import login_required
+
+from .forms import TodoForm
+from .models import FILTERS
+from .models import Todo
+from .models import count_by_state
+from .models import db
+from .models import delete_done_todos
+from .models import user_todos
+from .models import utc_today
 
 bp = Blueprint("todo", __name__)
 
+# PostgreSQL's integer stops here; a larger id is a missing row, not a database error.
+MAX_TODO_ID = 2**31 - 1
+
+
+def current_filter() -> str:
+    """The ``?show=`` filter of this request; anything unknown shows everything."""
+    show = request.args.get("show", "all")
+    return show if show in FILTERS else "all"
+
+
+def list_url() -> str:
+    """The list, with the filter the user was looking at when they pressed a button."""
+    show = current_filter()
+    return url_for("todo.index", show=None if show == "all" else show)
+
+
+def get_own_todo(todo_id: int) -> Todo:
+    """The logged-in user's todo ``todo_id``, or 404 (missing and not yours look the same)."""
+    if todo_id > MAX_TODO_ID:
+        abort(404)
+    return db.one_or_404(select(Todo).filter_by(id=todo_id, user_id=g.user.id))
+
+
+def render_list(form: TodoForm, status: int = 200) -> tuple[str, int]:
+    """The list page with the add form; a form with errors comes back as a 400."""
+    show = current_filter()
+    page = render_template(
+        "todo/index.html",
+        form=form,
+        todos=user_todos(g.user.id, show),
+        counts=count_by_state(g.user.id),
+        show=show,
+        today=utc_today(),
+        filter_value=None if show == "all" else show,
+    )
+    return page, status
+
 
 @bp.get("/")
+@login_required
 def index():
-    """A page that says this app is not built yet."""
-    return render_template("todo/index.html")
+    """The user's todos, open ones first, with the add form on top."""
+    return render_list(TodoForm())
+
+
+@bp.post("/add")
+@login_required
+def add():
+    """Add a todo; bad input re-renders the list with the message."""
+    form = TodoForm()
+    if not form.validate_on_submit():
+        return render_list(form, status=400)
+    db.session.add(Todo(user_id=g.user.id, title=form.title.data, due=form.due.data))
+    db.session.commit()
+    flash(f"Added “{form.title.data}”.", "success")
+    return redirect(list_url())
+
+
+@bp.post("/<int:todo_id>/toggle")
+@login_required
+def toggle(todo_id: int):
+    """Mark a todo done, or open again."""
+    todo = get_own_todo(todo_id)
+    todo.toggle()
+    db.session.commit()
+    if todo.done:
+        flash(f"Done: “{todo.title}”.", "success")
+    else:
+        flash(f"Reopened “{todo.title}”.", "success")
+    return redirect(list_url())
+
+
+@bp.route("/<int:todo_id>/edit", methods=["GET", "POST"])
+@login_required
+def edit(todo_id: int):
+    """Change a todo's title or due date."""
+    todo = get_own_todo(todo_id)
+    # On POST only what was submitted counts: a missing title is an error, not "unchanged".
+    form = TodoForm() if request.method == "POST" else TodoForm(obj=todo)
+    if not form.validate_on_submit():
+        status = 400 if request.method == "POST" else 200
+        return render_template("todo/edit.html", form=form, todo=todo), status
+    todo.title = form.title.data
+    todo.due = form.due.data
+    db.session.commit()
+    flash(f"Saved “{todo.title}”.", "success")
+    return redirect(url_for(".index"))
+
+
+@bp.post("/<int:todo_id>/delete")
+@login_required
+def delete(todo_id: int):
+    """Delete one todo."""
+    todo = get_own_todo(todo_id)
+    db.session.delete(todo)
+    db.session.commit()
+    flash(f"Deleted “{todo.title}”.", "success")
+    return redirect(list_url())
+
+
+@bp.post("/clear-done")
+@login_required
+def clear_done():
+    """Delete every done todo of the user."""
+    cleared = delete_done_todos(g.user.id)
+    db.session.commit()
+    if cleared:
+        flash(f"Cleared {cleared} done {'todo' if cleared == 1 else 'todos'}.", "success")
+    else:
+        flash("There were no done todos to clear.", "success")
+    return redirect(list_url())
