@@ -1,12 +1,120 @@
-"""Placeholder views until the message issue lands."""
+"""The board: read, search and page through messages, post, delete, and the live stream."""
 
 from flask import Blueprint
+from flask import Response
+from flask import abort
+from flask import flash
+from flask import g
+from flask import redirect
 from flask import render_template
+from flask import request
+from flask import stream_with_context
+from flask import url_for
+from sqlalchemy import select
+
+from apps.common.identity import login_required
+
+from .forms import MessageForm
+from .models import MAX_MESSAGE_ID
+from .models import Message
+from .models import MessagePage
+from .models import db
+from .models import find_page
+from .models import format_timestamp
+from .stream import STREAM_HEADERS
+from .stream import message_events
+from .stream import resume_point
 
 bp = Blueprint("message", __name__)
+bp.add_app_template_filter(format_timestamp, "timestamp")
+
+SEARCH_MAX_LENGTH = 200
+
+
+def requested_page() -> int:
+    """The ``?page=`` number; anything that is not a whole number means the first page."""
+    return request.args.get("page", 1, type=int)
+
+
+def search_query() -> str:
+    """The ``?q=`` words, tidied: no control characters, single spaces, 200 characters at most."""
+    raw = request.args.get("q", "")
+    printable = "".join(char if char.isprintable() else " " for char in raw)
+    return " ".join(printable.split())[:SEARCH_MAX_LENGTH].strip()
+
+
+def board_url() -> str:
+    """The board as the user was looking at it: same page, same search."""
+    page = requested_page()
+    query = search_query()
+    return url_for(".index", page=page if page > 1 else None, q=query or None)
+
+
+def stream_url(page: MessagePage, query: str) -> str | None:
+    """Live updates belong on the first page of the unfiltered board only."""
+    if page.number != 1 or query:
+        return None
+    newest_shown = page.messages[0].id if page.messages else 0
+    # Starting after the newest message shown loses nothing posted since the page was built.
+    return url_for(".stream", last_id=newest_shown)
+
+
+def render_board(form: MessageForm, status: int = 200) -> tuple[str, int]:
+    """The board page with the post form; a form with errors comes back as a 400."""
+    query = search_query()
+    page = find_page(requested_page(), query)
+    html = render_template(
+        "message/index.html",
+        form=form,
+        page=page,
+        query=query,
+        stream_url=stream_url(page, query),
+        max_search_length=SEARCH_MAX_LENGTH,
+    )
+    return html, status
 
 
 @bp.get("/")
 def index():
-    """A page that says this app is not built yet."""
-    return render_template("message/index.html")
+    """Newest messages first, 20 a page, optionally searched; anyone can read."""
+    return render_board(MessageForm())
+
+
+@bp.post("/")
+@login_required
+def post():
+    """Post a message as the logged-in user; bad input re-renders the board with the message."""
+    form = MessageForm()
+    if not form.validate_on_submit():
+        return render_board(form, status=400)
+    message = Message(author_id=g.user.id, author_name=g.user.username, content=form.content.data)
+    db.session.add(message)
+    db.session.commit()
+    flash("Your message is on the board.", "success")
+    return redirect(url_for(".index"))
+
+
+@bp.post("/<int:message_id>/delete")
+@login_required
+def delete(message_id: int):
+    """Delete one of your own messages; anyone else's, or a missing one, is a 404."""
+    if message_id > MAX_MESSAGE_ID:
+        abort(404)
+    message = db.one_or_404(select(Message).filter_by(id=message_id, author_id=g.user.id))
+    db.session.delete(message)
+    db.session.commit()
+    flash("Your message was deleted.", "success")
+    return redirect(board_url())
+
+
+@bp.get("/stream")
+def stream():
+    """New messages as Server-Sent Events; ``Last-Event-ID`` resumes without loss."""
+    # The server iterates the generator after this view has returned and Flask has
+    # popped its contexts. stream_with_context pushes this request's contexts again
+    # while the generator runs: the app context gives it `db` and `config`, and the
+    # request context tells apps.common.db the work only reads (a plain BEGIN that never
+    # waits for writers; with only an app context it would take SQLite's write lock on
+    # every poll). Each poll still ends its own transaction (see poll_new_events).
+    events = stream_with_context(message_events(resume_point()))
+    return Response(events, mimetype="text/event-stream", headers=STREAM_HEADERS)

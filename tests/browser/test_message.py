@@ -1,0 +1,84 @@
+"""The message board in a real browser: live updates between two open pages."""
+
+import threading
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.message.conftest import wait_for_new_threads
+
+pytestmark = pytest.mark.browser
+
+PASSWORD = "correct horse battery"
+
+
+@pytest.fixture
+def quick_streams(live_server):
+    """Poll and beat faster, so a closed page frees its stream soon after the test."""
+    message_app = live_server.site.extensions["mount_table"]["message"].app
+    message_app.config.update(MESSAGE_STREAM_POLL_SECONDS=0.2, MESSAGE_STREAM_HEARTBEAT_SECONDS=0.5)
+    before = set(threading.enumerate())
+    yield live_server
+    # Torn down after the pages closed and before live_server disposes the engines.
+    wait_for_new_threads(before)
+
+
+def register(page, base_url, username):
+    """Create an account through auth's real form (CSRF on) and stay logged in."""
+    page.goto(base_url + "/auth/register")
+    page.fill("input[name=username]", username)
+    page.fill("input[name=password]", PASSWORD)
+    page.fill("input[name=confirm]", PASSWORD)
+    page.press("input[name=confirm]", "Enter")
+    page.wait_for_url(lambda url: "/auth/register" not in url)
+
+
+def post(page, base_url, text):
+    page.goto(base_url + "/message/")
+    page.fill("textarea[name=content]", text)
+    page.get_by_role("button", name="Post").click()
+    expect(page.get_by_text("Your message is on the board.")).to_be_visible()
+
+
+def test_a_new_message_appears_on_another_open_page_without_reload(quick_streams, page, browser):
+    base_url = quick_streams.url
+    viewer_context = browser.new_context()
+    viewer = viewer_context.new_page()
+    # Script errors and CSP refusals ("Refused to ..."); the missing favicon is no problem.
+    problems = []
+    viewer.on("pageerror", lambda error: problems.append(str(error)))
+    viewer.on("console", lambda entry: "Refused" in entry.text and problems.append(entry.text))
+    try:
+        viewer.goto(base_url + "/message/")
+        expect(viewer.locator("#live-status")).to_be_visible()
+        viewer.evaluate("window.stillTheSamePage = true")
+
+        register(page, base_url, "alice")
+        post(page, base_url, "Hello <b>everyone</b>\nsecond line")
+
+        newest = viewer.locator("#messages .message").first
+        expect(newest.locator(".author")).to_have_text("alice")
+        assert newest.locator(".content").text_content() == "Hello <b>everyone</b>\nsecond line"
+        assert viewer.locator("#messages b").count() == 0
+        assert viewer.locator("#messages-empty").count() == 0
+        assert viewer.evaluate("window.stillTheSamePage") is True
+        assert problems == []
+    finally:
+        viewer_context.close()
+
+
+def test_without_javascript_the_board_works_with_a_reload(quick_streams, browser):
+    base_url = quick_streams.url
+    context = browser.new_context(java_script_enabled=False)
+    page = context.new_page()
+    try:
+        register(page, base_url, "bob")
+        post(page, base_url, "no script needed")
+        first = page.locator("#messages .message").first
+        expect(first.locator(".content")).to_have_text("no script needed")
+        expect(page.locator("#live-status")).to_be_hidden()
+        first.get_by_role("button", name="Delete").click()
+        expect(page.get_by_text("Your message was deleted.")).to_be_visible()
+        expect(page.get_by_text("No messages yet")).to_be_visible()
+    finally:
+        context.close()

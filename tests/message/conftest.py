@@ -1,0 +1,119 @@
+"""Fixtures for the message app alone: the app on a fresh database, clients, helpers."""
+
+import threading
+import time
+
+import pytest
+
+from apps.message import create_app
+from apps.message.models import Message
+from apps.message.models import db
+from tests.conftest import LiveServer
+from tests.conftest import app_test_config
+from tests.conftest import create_tables
+from tests.conftest import dispose_engines
+
+# Fast streams for tests: poll often, and end after one poll unless a test says otherwise.
+STREAM_TEST_CONFIG = {
+    "MESSAGE_STREAM_POLL_SECONDS": 0.02,
+    "MESSAGE_STREAM_HEARTBEAT_SECONDS": 15,
+    "MESSAGE_STREAM_MAX_SECONDS": 0,
+}
+
+
+@pytest.fixture
+def app(databases):
+    """The message app alone, with empty tables."""
+    app = create_app(app_test_config(databases, "message", **STREAM_TEST_CONFIG))
+    create_tables(app)
+    yield app
+    dispose_engines(app)
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+class AuthActions:
+    """Log in by writing the signed session, as the auth app would."""
+
+    def __init__(self, client):
+        self._client = client
+
+    def login(self, user_id=1):
+        with self._client.session_transaction() as session:
+            session["user_id"] = user_id
+            session["session_version"] = 1
+
+    def logout(self):
+        with self._client.session_transaction() as session:
+            session.clear()
+
+
+@pytest.fixture
+def auth(client):
+    return AuthActions(client)
+
+
+@pytest.fixture
+def add_message(app):
+    """Store a message straight in the database and return its id."""
+
+    def add(content="Hello, board", author_id=1, author_name=None):
+        with app.app_context():
+            message = Message(
+                author_id=author_id,
+                author_name=author_name or f"user {author_id}",
+                content=content,
+            )
+            db.session.add(message)
+            db.session.commit()
+            return message.id
+
+    return add
+
+
+@pytest.fixture
+def messages(app):
+    """The rows in the database, as (author_id, author_name, content) tuples, by id."""
+
+    def rows():
+        with app.app_context():
+            stored = db.session.scalars(db.select(Message).order_by(Message.id))
+            return [(message.author_id, message.author_name, message.content) for message in stored]
+
+    return rows
+
+
+def wait_for_new_threads(before, timeout=10):
+    """Wait until the threads started since ``before`` (the server's requests) have ended.
+
+    A stream notices a closed connection at its next write; until then it may still
+    poll, and a poll after the engines were disposed would leave a connection open.
+    """
+    deadline = time.monotonic() + timeout
+    for thread in set(threading.enumerate()) - before:
+        thread.join(max(0, deadline - time.monotonic()))
+
+
+@pytest.fixture
+def live_message(app):
+    """The message app alone on a real threaded server, streams kept open for 30 seconds."""
+    app.config.update(MESSAGE_STREAM_MAX_SECONDS=30, MESSAGE_STREAM_HEARTBEAT_SECONDS=0.05)
+    before = set(threading.enumerate())
+    with LiveServer(app) as server:
+        yield server
+    wait_for_new_threads(before)
+
+
+def session_cookie(app, user_id=1):
+    """A ``Cookie`` header value that logs ``user_id`` in, signed as Flask signs sessions."""
+    serializer = app.session_interface.get_signing_serializer(app)
+    value = serializer.dumps({"user_id": user_id, "session_version": 1})
+    return f"{app.config['SESSION_COOKIE_NAME']}={value}"

@@ -1,0 +1,93 @@
+"""The live stream read through the test client: one poll, then the stream ends."""
+
+import json
+
+import pytest
+
+
+def events_of(body):
+    """The (id, data) pairs of the message events in a stream body."""
+    found = []
+    for block in body.split("\n\n"):
+        lines = dict(line.split(": ", 1) for line in block.splitlines() if ": " in line)
+        if lines.get("event") == "message":
+            found.append((int(lines["id"]), json.loads(lines["data"])))
+    return found
+
+
+def read_stream(client, **kwargs):
+    response = client.get("/stream", **kwargs)
+    return response, response.get_data(as_text=True)
+
+
+def test_the_stream_is_server_sent_events_that_proxies_leave_alone(client):
+    response, body = read_stream(client)
+    assert response.status_code == 200
+    assert response.mimetype == "text/event-stream"
+    assert response.headers["Cache-Control"] == "no-cache"
+    assert response.headers["X-Accel-Buffering"] == "no"
+    assert body.startswith("retry: 2000\n\n")
+
+
+def test_a_new_connection_starts_after_the_newest_message(client, add_message):
+    add_message("old news")
+    _, body = read_stream(client)
+    assert events_of(body) == []
+
+
+def test_last_event_id_resumes_without_loss(client, add_message):
+    ids = [add_message(f"message {number}", author_id=3) for number in range(4)]
+    _, body = read_stream(client, headers={"Last-Event-ID": str(ids[1])})
+    events = events_of(body)
+    assert [event_id for event_id, _ in events] == ids[2:]
+    assert [data["content"] for _, data in events] == ["message 2", "message 3"]
+    assert events[0][1]["id"] == ids[2]
+    assert events[0][1]["author_name"] == "user 3"
+    assert events[0][1]["created_at"].endswith("+00:00")
+
+
+def test_last_id_starts_a_first_connection_and_the_header_wins(client, add_message):
+    ids = [add_message(f"message {number}") for number in range(3)]
+    _, body = read_stream(client, query_string={"last_id": ids[0]})
+    assert [event_id for event_id, _ in events_of(body)] == ids[1:]
+    _, body = read_stream(
+        client, query_string={"last_id": 0}, headers={"Last-Event-ID": str(ids[1])}
+    )
+    assert [event_id for event_id, _ in events_of(body)] == ids[2:]
+
+
+@pytest.mark.parametrize(
+    ("last_event_id", "expected_count"),
+    [("abc", 0), ("", 0), ("-5", 3), ("1e3", 0), ("9" * 30, 0), ("9" * 5000, 0)],
+)
+def test_a_garbled_last_event_id_gives_a_sensible_stream(
+    client, add_message, last_event_id, expected_count
+):
+    for number in range(3):
+        add_message(f"message {number}")
+    response, body = read_stream(client, headers={"Last-Event-ID": last_event_id})
+    assert response.status_code == 200
+    assert len(events_of(body)) == expected_count
+
+
+def test_message_text_travels_as_one_json_line(client, add_message):
+    content = 'two\nlines <script>alert("x")</script>\r\u2028end'
+    add_message(content)
+    _, body = read_stream(client, query_string={"last_id": 0})
+    data_lines = [line for line in body.splitlines() if line.startswith("data: ")]
+    assert len(data_lines) == 1
+    assert events_of(body)[0][1]["content"] == content
+
+
+def test_quiet_streams_send_heartbeat_comments(app, client):
+    app.config.update(MESSAGE_STREAM_HEARTBEAT_SECONDS=0, MESSAGE_STREAM_MAX_SECONDS=0.1)
+    _, body = read_stream(client)
+    assert ": heartbeat\n\n" in body
+    assert events_of(body) == []
+
+
+def test_a_backlog_larger_than_one_batch_arrives_in_full(app, client, add_message):
+    ids = [add_message(f"message {number}") for number in range(130)]
+    app.config.update(MESSAGE_STREAM_MAX_SECONDS=0.3)
+    _, body = read_stream(client, query_string={"last_id": 0})
+    assert [event_id for event_id, _ in events_of(body)] == ids
