@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import sqlite3
+from datetime import UTC
+from datetime import datetime
 from typing import Any
 
 import click
@@ -13,11 +15,16 @@ from flask import request
 from flask.cli import with_appcontext
 from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy import Connection
+from sqlalchemy import DateTime
 from sqlalchemy import event
 from sqlalchemy import text
+from sqlalchemy.types import TypeDecorator
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 BUSY_TIMEOUT_MS = 10_000
+# PostgreSQL's integer stops here: a larger id in a URL is a missing row (404), not an
+# error from the database.
+MAX_ROW_ID = 2**31 - 1
 
 
 def init_database(app: Flask, db: SQLAlchemy) -> None:
@@ -74,3 +81,28 @@ def init_db_command() -> None:
     """Create this app's tables if they do not exist yet."""
     current_database().create_all()
     click.echo(f"Initialized the {current_app.config['APP_NAME']} database.")
+
+
+def utc_now() -> datetime:
+    """The current time, timezone-aware, in UTC."""
+    return datetime.now(UTC)
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """A timezone-aware UTC datetime on every database.
+
+    PostgreSQL keeps the zone; SQLite stores none and would hand back a naive value.
+    """
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
+        """Store every datetime as UTC."""
+        return value.astimezone(UTC) if value is not None else None
+
+    def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
+        """Read every datetime back as aware UTC."""
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)

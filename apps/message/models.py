@@ -4,13 +4,11 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from datetime import UTC
 from datetime import datetime
 from typing import Any
 
 from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy import ColumnElement
-from sqlalchemy import DateTime
 from sqlalchemy import String
 from sqlalchemy import Text
 from sqlalchemy import and_
@@ -22,13 +20,13 @@ from sqlalchemy import true
 from sqlalchemy.orm import DeclarativeBase
 from sqlalchemy.orm import Mapped
 from sqlalchemy.orm import mapped_column
-from sqlalchemy.types import TypeDecorator
+
+from apps.common.db import UTCDateTime
+from apps.common.db import utc_now
 
 CONTENT_MAX_LENGTH = 2000
 PAGE_SIZE = 20
 SEARCH_MAX_WORDS = 10
-# PostgreSQL's integer stops here; a larger id is a missing row, not a database error.
-MAX_MESSAGE_ID = 2**31 - 1
 
 
 class Base(DeclarativeBase):
@@ -36,28 +34,6 @@ class Base(DeclarativeBase):
 
 
 db = SQLAlchemy(model_class=Base)
-
-
-def utc_now() -> datetime:
-    """The current time, timezone-aware, in UTC."""
-    return datetime.now(UTC)
-
-
-class UTCDateTime(TypeDecorator[datetime]):
-    """A timezone-aware UTC datetime on every database (SQLite would hand back naive ones)."""
-
-    impl = DateTime(timezone=True)
-    cache_ok = True
-
-    def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
-        """Store every datetime as UTC."""
-        return value.astimezone(UTC) if value is not None else None
-
-    def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
-        """Read every datetime back as aware UTC."""
-        if value is None:
-            return None
-        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
 class Message(db.Model):

@@ -13,7 +13,8 @@ from collections.abc import Iterator
 from flask import current_app
 from flask import request
 
-from .models import MAX_MESSAGE_ID
+from apps.common.db import MAX_ROW_ID
+
 from .models import Message
 from .models import db
 from .models import messages_after
@@ -37,7 +38,7 @@ def resume_point() -> int:
         if raw is None:
             continue
         try:
-            return min(max(int(raw), 0), MAX_MESSAGE_ID)
+            return min(max(int(raw), 0), MAX_ROW_ID)
         except ValueError:
             continue
     return newest_message_id()

@@ -12,10 +12,10 @@ from flask import stream_with_context
 from flask import url_for
 from sqlalchemy import select
 
+from apps.common.db import MAX_ROW_ID
 from apps.common.identity import login_required
 
 from .forms import MessageForm
-from .models import MAX_MESSAGE_ID
 from .models import Message
 from .models import MessagePage
 from .models import db
@@ -98,7 +98,7 @@ def post():
 @login_required
 def delete(message_id: int):
     """Delete one of your own messages; anyone else's, or a missing one, is a 404."""
-    if message_id > MAX_MESSAGE_ID:
+    if message_id > MAX_ROW_ID:
         abort(404)
     message = db.one_or_404(select(Message).filter_by(id=message_id, author_id=g.user.id))
     db.session.delete(message)

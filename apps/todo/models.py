@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import UTC
 from datetime import date
 from datetime import datetime
-from typing import Any
 
 from flask_sqlalchemy import SQLAlchemy
-from sqlalchemy import DateTime
 from sqlalchemy import String
 from sqlalchemy import delete
 from sqlalchemy import func
@@ -16,7 +13,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import DeclarativeBase
 from sqlalchemy.orm import Mapped
 from sqlalchemy.orm import mapped_column
-from sqlalchemy.types import TypeDecorator
+
+from apps.common.db import UTCDateTime
+from apps.common.db import utc_now
 
 TITLE_MAX_LENGTH = 200
 FILTERS = ("all", "open", "done")
@@ -29,36 +28,9 @@ class Base(DeclarativeBase):
 db = SQLAlchemy(model_class=Base)
 
 
-def utc_now() -> datetime:
-    """The current time, timezone-aware, in UTC."""
-    return datetime.now(UTC)
-
-
 def utc_today() -> date:
     """Today's date in UTC: what "overdue" is measured against."""
     return utc_now().date()
-
-
-class UTCDateTime(TypeDecorator[datetime]):
-    """A timezone-aware UTC datetime on every database.
-
-    PostgreSQL keeps the zone; SQLite stores none and would hand back a naive value.
-    """
-
-    impl = DateTime(timezone=True)
-    cache_ok = True
-
-    def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
-        """Store every datetime as UTC."""
-        return value.astimezone(UTC) if value is not None else None
-
-    def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
-        """Read every datetime back as aware UTC."""
-        if value is None:
-            return None
-        if value.tzinfo is None:
-            return value.replace(tzinfo=UTC)
-        return value.astimezone(UTC)
 
 
 class Todo(db.Model):

@@ -10,6 +10,7 @@ from flask import request
 from flask import url_for
 from sqlalchemy import select
 
+from apps.common.db import MAX_ROW_ID
 from apps.common.identity import login_required
 
 from .forms import TodoForm
@@ -22,9 +23,6 @@ from .models import user_todos
 from .models import utc_today
 
 bp = Blueprint("todo", __name__)
-
-# PostgreSQL's integer stops here; a larger id is a missing row, not a database error.
-MAX_TODO_ID = 2**31 - 1
 
 
 def current_filter() -> str:
@@ -41,7 +39,7 @@ def list_url() -> str:
 
 def get_own_todo(todo_id: int) -> Todo:
     """The logged-in user's todo ``todo_id``, or 404 (missing and not yours look the same)."""
-    if todo_id > MAX_TODO_ID:
+    if todo_id > MAX_ROW_ID:
         abort(404)
     return db.one_or_404(select(Todo).filter_by(id=todo_id, user_id=g.user.id))
 
