@@ -16,6 +16,7 @@ from sqlalchemy import delete
 from sqlalchemy import func
 from sqlalchemy import or_
 from sqlalchemy import select
+from sqlalchemy import text
 from sqlalchemy import true
 from sqlalchemy.orm import DeclarativeBase
 from sqlalchemy.orm import Mapped
@@ -108,6 +109,26 @@ def find_page(number: int, query: str = "") -> MessagePage:
         .limit(PAGE_SIZE)
     )
     return MessagePage(list(db.session.scalars(statement)), number, total_pages, total)
+
+
+# Any fixed number: the key of the PostgreSQL advisory lock that orders new messages.
+POST_LOCK_KEY = 5_107_245
+
+
+def post_message(author_id: int, author_name: str, content: str) -> Message:
+    """Add a message to the session, so that messages commit in the order of their ids.
+
+    The stream sends "every id above the last one sent". If two posts could commit out
+    of id order, a stream polling between the two commits would skip the lower id for
+    good. SQLite never allows that (one writer at a time, BEGIN IMMEDIATE); on
+    PostgreSQL a transaction-scoped advisory lock, released at commit, does the same.
+    """
+    if db.session.get_bind().dialect.name == "postgresql":
+        db.session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": POST_LOCK_KEY})
+    message = Message(author_id=author_id, author_name=author_name, content=content)
+    db.session.add(message)
+    db.session.flush()
+    return message
 
 
 def messages_after(last_id: int, limit: int = 100) -> list[Message]:

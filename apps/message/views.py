@@ -21,6 +21,7 @@ from .models import MessagePage
 from .models import db
 from .models import find_page
 from .models import format_timestamp
+from .models import post_message
 from .stream import STREAM_HEADERS
 from .stream import message_events
 from .stream import resume_point
@@ -87,8 +88,7 @@ def post():
     form = MessageForm()
     if not form.validate_on_submit():
         return render_board(form, status=400)
-    message = Message(author_id=g.user.id, author_name=g.user.username, content=form.content.data)
-    db.session.add(message)
+    post_message(g.user.id, g.user.username, form.content.data)
     db.session.commit()
     flash("Your message is on the board.", "success")
     return redirect(url_for(".index"))
