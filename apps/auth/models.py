@@ -1,15 +1,171 @@
-"""Placeholder: the contract the dispatcher relies on (the auth issue fills it in)."""
+"""Accounts and failed logins, and the queries the views and the dispatcher need.
+
+Every function here runs inside the auth app's context, where ``db.session`` is
+bound to auth's database. The dispatcher calls ``find_session_user``,
+``count_users``, ``get_user_by_username`` and ``delete_account`` from other apps'
+requests and commands after pushing auth's app context.
+"""
 
 from __future__ import annotations
 
+import secrets
+from datetime import UTC
+from datetime import datetime
+from typing import Any
+from typing import ClassVar
+
+from flask import current_app
+from flask_sqlalchemy import SQLAlchemy
+from sqlalchemy import BigInteger
+from sqlalchemy import DateTime
+from sqlalchemy import String
+from sqlalchemy import func
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import DeclarativeBase
+from sqlalchemy.orm import Mapped
+from sqlalchemy.orm import mapped_column
+from sqlalchemy.types import TypeDecorator
+
 from apps.common.identity import CurrentUser
+
+from .passwords import hash_password
+from .passwords import password_matches
+from .passwords import unknown_user_check
+from .signals import account_deleting
+
+USERNAME_MAX_LENGTH = 32
+# PostgreSQL's integer stops here; a larger id cannot be a user.
+MAX_USER_ID = 2**31 - 1
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+db = SQLAlchemy(model_class=Base)
+
+
+def utc_now() -> datetime:
+    """The current time, timezone-aware, in UTC."""
+    return datetime.now(UTC)
+
+
+def new_session_version() -> int:
+    """A random first version, so a recreated database never revives an old cookie."""
+    return secrets.randbelow(2**31) + 1
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """A timezone-aware UTC datetime on every database (SQLite would return naive ones)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
+        """Store every datetime as UTC."""
+        return value.astimezone(UTC) if value is not None else None
+
+    def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
+        """Read every datetime back as aware UTC."""
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=UTC)
+        return value.astimezone(UTC)
+
+
+class User(db.Model):
+    """An account. ``username_key`` is the lowercase name that makes names unique."""
+
+    __tablename__ = "users"
+    # Never reuse the id of a deleted user on SQLite: old cookies name ids.
+    __table_args__: ClassVar[dict[str, Any]] = {"sqlite_autoincrement": True}
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(USERNAME_MAX_LENGTH))
+    username_key: Mapped[str] = mapped_column(String(USERNAME_MAX_LENGTH), unique=True)
+    password_hash: Mapped[str] = mapped_column(String(255))
+    session_version: Mapped[int] = mapped_column(BigInteger, default=new_session_version)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utc_now)
+
+
+class LoginFailure(db.Model):
+    """One failed login, counted under a key such as ``user:alice`` or ``address:10.0.0.1``."""
+
+    __tablename__ = "login_failures"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(100), index=True)
+    failed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utc_now, index=True)
 
 
 def find_session_user(user_id: int, session_version: int) -> CurrentUser | None:
-    """The user whose session this is, or None if it was ended (needs auth's context)."""
-    return None
+    """The user a session cookie names, or None when that session has ended."""
+    if not 0 < user_id <= MAX_USER_ID:
+        return None
+    user = db.session.get(User, user_id)
+    if user is None or user.session_version != session_version:
+        return None
+    return CurrentUser(id=user.id, username=user.username)
 
 
 def count_users() -> int:
-    """How many accounts exist (needs auth's app context)."""
-    return 0
+    """How many accounts exist."""
+    return db.session.scalar(select(func.count()).select_from(User)) or 0
+
+
+def get_user_by_username(username: str) -> User | None:
+    """The user called ``username``, whatever its case."""
+    return db.session.scalar(select(User).filter_by(username_key=username.lower()))
+
+
+def add_user(username: str, password: str) -> User | None:
+    """Create and commit an account; None when the name is taken (even by a racing request)."""
+    user = User(
+        username=username, username_key=username.lower(), password_hash=hash_password(password)
+    )
+    db.session.add(user)
+    try:
+        # The unique constraint, not an earlier lookup, decides: two requests can
+        # both find a name free, but only one insert can commit.
+        db.session.commit()
+    except IntegrityError:
+        db.session.rollback()
+        return None
+    return user
+
+
+def authenticate(username: str, password: str) -> User | None:
+    """The user if ``password`` is theirs; unknown names take as long as wrong passwords."""
+    user = get_user_by_username(username)
+    if user is None:
+        unknown_user_check(password)
+        return None
+    return user if password_matches(user.password_hash, password) else None
+
+
+def end_all_sessions(user: User) -> None:
+    """Make every cookie of ``user`` stale: the identity layer compares versions."""
+    user.session_version += 1
+
+
+def change_password(user: User, new_password: str) -> None:
+    """Store a new password and end every session of the user; commits."""
+    user.password_hash = hash_password(new_password)
+    end_all_sessions(user)
+    db.session.commit()
+
+
+def delete_account(user: User) -> None:
+    """Delete ``user`` and, through the signal's receivers, all they own; all or nothing."""
+    user_id = user.id
+    try:
+        db.session.delete(user)
+        db.session.flush()
+        app = current_app._get_current_object()  # type: ignore[attr-defined]
+        account_deleting.send(app, user_id=user_id)
+        db.session.commit()
+    except Exception:
+        db.session.rollback()
+        raise

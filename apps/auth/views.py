@@ -1,30 +1,159 @@
-"""Placeholder views until the auth issue lands."""
+"""Register, log in, log out, the account page, a new password, and deleting the account."""
 
 from flask import Blueprint
+from flask import abort
+from flask import current_app
+from flask import flash
+from flask import g
+from flask import redirect
 from flask import render_template
+from flask import request
+from flask import url_for
+from flask_wtf import FlaskForm
 
-bp = Blueprint("auth", __name__)
+from apps.common.identity import end_session
+from apps.common.identity import login_required
+from apps.common.identity import start_session
+from apps.common.mounts import is_mounted
+from apps.common.mounts import url_for_app
+
+from .forms import DeleteForm
+from .forms import LoginForm
+from .forms import PasswordForm
+from .forms import RegisterForm
+from .models import User
+from .models import add_user
+from .models import authenticate
+from .models import change_password
+from .models import db
+from .models import delete_account
+from .models import end_all_sessions
+from .passwords import password_matches
+from .redirects import safe_next_url
+from .throttle import forget_failures
+from .throttle import record_failure
+from .throttle import seconds_until_allowed
+
+bp = Blueprint("auth", __name__, static_folder="static", static_url_path="/static/auth")
+
+DELETE_FAILED = (
+    "Your account could not be deleted just now, so nothing was deleted. Please try again later."
+)
+
+
+def render_form(template: str, form: FlaskForm, status: int | None = None, **context):
+    """A form page: 200 when first shown, 400 when a submitted form has errors."""
+    if status is None:
+        status = 400 if form.is_submitted() else 200
+    return render_template(template, form=form, **context), status
+
+
+def redirect_after_login(target: str | None):
+    """Go where the user was heading, if that is on this site, else to the account page."""
+    return redirect(safe_next_url(target) or url_for("auth.index"))
+
+
+def render_account(delete_form: DeleteForm, status: int = 200):
+    """The account page, with the delete form (and its errors, if any)."""
+    user = db.get_or_404(User, g.user.id)
+    return render_template("auth/index.html", user=user, delete_form=delete_form), status
 
 
 @bp.get("/")
+@login_required
 def index():
-    """A page that says this app is not built yet."""
-    return render_template("auth/index.html")
+    """The account page: who you are, since when, and what you can change."""
+    return render_account(DeleteForm())
 
 
-@bp.get("/login")
-def login():
-    """Placeholder for the login form."""
-    return render_template("auth/index.html")
-
-
-@bp.get("/register")
+@bp.route("/register", methods=["GET", "POST"])
 def register():
-    """Placeholder for the registration form."""
-    return render_template("auth/index.html")
+    """Create an account and log in with it."""
+    form = RegisterForm(next=request.args.get("next"))
+    if not form.validate_on_submit():
+        return render_form("auth/register.html", form)
+    user = add_user(form.username.data, form.password.data)
+    if user is None:
+        form.username.errors.append("That username is taken. Choose another.")
+        return render_form("auth/register.html", form)
+    start_session(user.id, user.session_version)
+    flash(f"Welcome, {user.username}! Your account is ready.", "success")
+    return redirect_after_login(form.next.data)
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login():
+    """Log in, unless this username or address failed too often lately."""
+    form = LoginForm(next=request.args.get("next"))
+    if not form.validate_on_submit():
+        return render_form("auth/login.html", form)
+    wait = seconds_until_allowed(form.username.data)
+    if wait:
+        page, status = render_form("auth/login.html", form, 429, retry_after=wait)
+        return page, status, {"Retry-After": str(wait)}
+    user = authenticate(form.username.data, form.password.data)
+    if user is None:
+        record_failure(form.username.data)
+        # One message for both cases: it must not tell which usernames exist.
+        form.password.errors.append("Wrong username or password.")
+        return render_form("auth/login.html", form)
+    forget_failures(user.username)
+    start_session(user.id, user.session_version)
+    return redirect_after_login(form.next.data)
 
 
 @bp.post("/logout")
 def logout():
-    """Placeholder for logging out."""
-    return render_template("auth/index.html")
+    """Log out here and in every other browser the user is logged in with."""
+    if g.user is not None:
+        user = db.session.get(User, g.user.id)
+        if user is not None:
+            end_all_sessions(user)
+            db.session.commit()
+    end_session()
+    flash("You are logged out.", "success")
+    return redirect(url_for("auth.login"))
+
+
+@bp.route("/password", methods=["GET", "POST"])
+@login_required
+def password():
+    """Change the password; every other session of the user ends."""
+    form = PasswordForm()
+    user = db.get_or_404(User, g.user.id)
+    if not form.validate_on_submit():
+        return render_form("auth/password.html", form)
+    if not password_matches(user.password_hash, form.current.data):
+        form.current.errors.append("That is not your current password.")
+        return render_form("auth/password.html", form)
+    change_password(user, form.new.data)
+    # This browser stays logged in, under the new session version.
+    start_session(user.id, user.session_version)
+    flash("Your password was changed. Other sessions were logged out.", "success")
+    return redirect(url_for("auth.index"))
+
+
+@bp.post("/delete")
+@login_required
+def delete():
+    """Delete the account and everything the user owns in every app, or nothing."""
+    form = DeleteForm()
+    user = db.get_or_404(User, g.user.id)
+    if not form.validate_on_submit():
+        return render_account(form, 400)
+    if not password_matches(user.password_hash, form.password.data):
+        form.password.errors.append("That is not your password.")
+        return render_account(form, 400)
+    try:
+        delete_account(user)
+    except Exception:
+        current_app.logger.exception("Deleting user %s failed; rolled back.", g.user.id)
+        abort(503, DELETE_FAILED)
+    end_session()
+    flash("Your account and everything in it were deleted.", "success")
+    return redirect(home_url())
+
+
+def home_url() -> str:
+    """The site's start page when the portal is mounted, else the login page."""
+    return url_for_app("portal", "portal.index") if is_mounted("portal") else url_for("auth.login")

@@ -1,0 +1,110 @@
+"""Failed logins are counted in the database, per username and per address."""
+
+from datetime import timedelta
+
+import pytest
+
+from apps.auth.models import LoginFailure
+from apps.auth.models import db
+from apps.auth.models import utc_now
+from apps.auth.throttle import user_key
+
+from .conftest import PASSWORD
+from .conftest import AuthActions
+from .conftest import logged_in_as
+
+LIMITS = {
+    "LOGIN_FAILURE_LIMIT_PER_USER": 3,
+    "LOGIN_FAILURE_LIMIT_PER_ADDRESS": 5,
+    "LOGIN_FAILURE_WINDOW_SECONDS": 600,
+}
+
+
+@pytest.fixture
+def app(make_app):
+    return make_app(**LIMITS)
+
+
+def client_at(app, address):
+    """A client whose requests come from ``address``."""
+    client = app.test_client()
+    client.environ_base["REMOTE_ADDR"] = address
+    return client
+
+
+@pytest.fixture
+def alice(app):
+    """An account, logged out."""
+    actions = AuthActions(client_at(app, "192.0.2.1"))
+    actions.register("alice")
+    actions.logout()
+
+
+def fail(app, username, address, times):
+    for _ in range(times):
+        response = AuthActions(client_at(app, address)).login(username, "wrong password")
+        assert response.status_code == 400
+
+
+def test_too_many_failures_for_a_username_give_429_with_retry_after(app, alice):
+    fail(app, "alice", "198.51.100.1", 1)
+    fail(app, "ALICE", "198.51.100.2", 2)
+    client = client_at(app, "198.51.100.3")
+
+    response = AuthActions(client).login("alice", PASSWORD)
+
+    assert response.status_code == 429
+    assert 590 <= int(response.headers["Retry-After"]) <= 600
+    assert "Too many failed attempts" in response.get_data(as_text=True)
+    assert logged_in_as(client) is None
+
+
+def test_a_throttled_attempt_is_not_counted_or_checked(app, alice):
+    fail(app, "alice", "198.51.100.1", 3)
+    for _ in range(3):
+        AuthActions(client_at(app, "198.51.100.1")).login("alice", PASSWORD)
+    with app.app_context():
+        assert db.session.query(LoginFailure).filter_by(key=user_key("alice")).count() == 3
+
+
+def test_too_many_failures_from_one_address_block_that_address_only(app, alice):
+    for number in range(5):
+        fail(app, f"guess{number}", "203.0.113.9", 1)
+
+    blocked = AuthActions(client_at(app, "203.0.113.9")).login("alice", PASSWORD)
+    elsewhere = AuthActions(client_at(app, "203.0.113.10")).login("alice", PASSWORD)
+
+    assert blocked.status_code == 429
+    assert "Retry-After" in blocked.headers
+    assert elsewhere.status_code == 302
+
+
+def test_failures_older_than_the_window_do_not_count(app, alice):
+    long_ago = utc_now() - timedelta(seconds=601)
+    with app.app_context():
+        for _ in range(10):
+            db.session.add(LoginFailure(key=user_key("alice"), failed_at=long_ago))
+        db.session.commit()
+    assert AuthActions(client_at(app, "198.51.100.1")).login().status_code == 302
+
+
+def test_a_successful_login_clears_the_usernames_count(app, alice):
+    fail(app, "alice", "198.51.100.1", 2)
+    assert AuthActions(client_at(app, "198.51.100.1")).login().status_code == 302
+    fail(app, "alice", "198.51.100.1", 2)
+    assert AuthActions(client_at(app, "198.51.100.1")).login().status_code == 302
+
+
+def test_every_worker_sees_the_same_count(app, make_app, alice):
+    # A second app on the same database stands for another worker process.
+    other_worker = make_app(**LIMITS, SQLALCHEMY_DATABASE_URI=app.config["SQLALCHEMY_DATABASE_URI"])
+    fail(app, "alice", "198.51.100.1", 3)
+    response = AuthActions(client_at(other_worker, "198.51.100.2")).login()
+    assert response.status_code == 429
+
+
+def test_the_limits_have_safe_defaults(make_app):
+    config = make_app().config
+    assert config["LOGIN_FAILURE_LIMIT_PER_USER"] == 5
+    assert config["LOGIN_FAILURE_LIMIT_PER_ADDRESS"] == 20
+    assert config["LOGIN_FAILURE_WINDOW_SECONDS"] == 900
