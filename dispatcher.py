@@ -21,7 +21,9 @@ from apps import message
 from apps import portal
 from apps import todo
 from apps.auth.models import count_users
+from apps.auth.models import delete_account
 from apps.auth.models import find_session_user
+from apps.auth.models import get_user_by_username
 from apps.auth.signals import account_deleting
 from apps.common.config import instance_path
 from apps.common.config import load_config
@@ -33,6 +35,8 @@ from apps.common.mounts import share_mount_table
 from apps.message.models import count_messages
 from apps.message.models import delete_user_messages
 from apps.portal.dashboard import add_counter
+from apps.portal.dashboard import check_health
+from apps.portal.dashboard import gather_counts
 from apps.todo.models import count_todos
 from apps.todo.models import delete_user_todos
 
@@ -225,6 +229,35 @@ def shell() -> None:
         "Push a context to use one: with todo.app_context(): todo_db.session..."
     )
     code.interact(banner=banner, local=namespace, exitmsg="")
+
+
+@cli.command()
+def stats() -> None:
+    """Print the dashboard's numbers and each app's health, as the portal shows them."""
+    portal_app = mounted_apps(create_dispatcher())["portal"]
+    # The same code as the portal's dashboard, with an app context and no request.
+    with portal_app.app_context():
+        counts = gather_counts()
+        health = check_health()
+    for label, value in counts.items():
+        click.echo(f"{label:9} {'unavailable' if value is None else value}")
+    for name, state in health.items():
+        click.echo(f"{name:9} {state}")
+
+
+@cli.command("delete-user")
+@click.argument("username")
+@click.confirmation_option(prompt="Delete this account and everything it owns in every app?")
+def delete_user(username: str) -> None:
+    """Delete an account and its rows in every app (the same cascade as the web page)."""
+    auth_app = mounted_apps(create_dispatcher())["auth"]
+    with auth_app.app_context():
+        user = get_user_by_username(username)
+        if user is None:
+            raise click.ClickException(f"No user named {username!r}.")
+        name = user.username
+        delete_account(user)
+    click.echo(f"Deleted {name} and everything {name} owned.")
 
 
 application = create_dispatcher()

@@ -111,3 +111,57 @@ def test_the_dashboard_counts_each_app_in_its_own_context(site):
         assert current_app.config["APP_NAME"] == "portal"
     assert pushed == [("portal", False), ("auth", False), ("todo", False), ("message", False)]
     assert counts == {"Users": 0, "Todos": 0, "Messages": 0}
+
+
+def register(client, username, password="correct horse battery"):
+    """Register through the auth app (CSRF is off in the test config)."""
+    response = client.post(
+        "/auth/register", data={"username": username, "password": password, "confirm": password}
+    )
+    assert response.status_code == 302, response.get_data(as_text=True)
+
+
+def test_sixteen_threads_each_see_their_own_user_and_app(live_server):
+    import http.cookiejar
+    import threading
+    import urllib.request
+
+    mounts = {"/": "Home", "/auth/": "Account", "/todo/": "Todo", "/message/": "Messages"}
+    failures = []
+    ready = threading.Barrier(16)
+
+    def visit_as(number):
+        jar = http.cookiejar.CookieJar()
+        opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
+        username = f"thread{number:02d}"
+        register_in_browser_like_way(opener, live_server.url, username)
+        ready.wait(timeout=30)
+        for round_number in range(5):
+            for path, title in mounts.items():
+                with opener.open(live_server.url + path, timeout=10) as response:
+                    page = response.read().decode()
+                if f">{username}</a>" not in page or f'aria-current="page">{title}<' not in page:
+                    failures.append((username, round_number, path))
+
+    threads = [threading.Thread(target=visit_as, args=(n,)) for n in range(16)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    assert not any(thread.is_alive() for thread in threads)
+    assert failures == []
+
+
+def register_in_browser_like_way(opener, base_url, username):
+    """Register through the real form, CSRF token included, as a browser would."""
+    import re
+    import urllib.parse
+
+    with opener.open(base_url + "/auth/register", timeout=10) as response:
+        token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', response.read().decode())
+    password = "correct horse battery"
+    form = {"username": username, "password": password, "confirm": password}
+    form["csrf_token"] = token.group(1)
+    body = urllib.parse.urlencode(form).encode()
+    with opener.open(base_url + "/auth/register", data=body, timeout=10) as response:
+        assert response.status == 200

@@ -1,0 +1,1 @@
+"""Deliberately empty: both targets run with the command line's settings only."""
