@@ -11,7 +11,9 @@ import os
 import shutil
 import socket
 import threading
+import time
 import uuid
+import weakref
 from collections.abc import Iterator
 from typing import Any
 
@@ -19,6 +21,8 @@ import pytest
 from flask import Flask
 from flask import has_app_context
 from flask import has_request_context
+from sqlalchemy import Engine
+from sqlalchemy import event
 from werkzeug.serving import make_server
 
 from dispatcher import create_dispatcher
@@ -44,6 +48,24 @@ def leak_detector() -> Iterator[None]:
     yield
     assert not has_request_context(), "a test left a request context pushed"
     assert not has_app_context(), "a test left an app context pushed"
+
+
+ENGINES_USED: weakref.WeakSet[Engine] = weakref.WeakSet()
+
+
+@event.listens_for(Engine, "engine_connect")
+def remember_engine(connection: Any) -> None:
+    """Note every engine a test connects with, so it can be closed after the test."""
+    ENGINES_USED.add(connection.engine)
+
+
+@pytest.fixture(autouse=True)
+def close_connections() -> Iterator[None]:
+    """Close every pooled connection a test opened, before its databases are dropped."""
+    yield
+    for engine in list(ENGINES_USED):
+        engine.dispose()
+    ENGINES_USED.clear()
 
 
 class Databases:
@@ -81,6 +103,8 @@ def databases(tmp_path: Any) -> Iterator[Databases]:
     """Fresh, empty databases for this test only."""
     handed_out = Databases(tmp_path)
     yield handed_out
+    for engine in list(ENGINES_USED):
+        engine.dispose()
     handed_out.drop_all()
 
 
@@ -103,7 +127,7 @@ def site_test_config(databases: Databases, **overrides: Any) -> dict[str, Any]:
         "WTF_CSRF_ENABLED": False,
     }
     for name in APP_NAMES:
-        config[name] = {"SQLALCHEMY_DATABASE_URI": databases.url(name)}
+        config[name] = {"SQLALCHEMY_DATABASE_URI": databases.url(name), **overrides.pop(name, {})}
     config.update(overrides)
     return config
 
@@ -134,12 +158,9 @@ def create_test_site(databases: Databases, **overrides: Any) -> Flask:
 
 
 @pytest.fixture
-def site(databases: Databases) -> Iterator[Flask]:
+def site(databases: Databases) -> Flask:
     """The dispatcher (the whole site) on fresh databases."""
-    built = create_test_site(databases)
-    yield built
-    for mount in built.extensions["mount_table"].values():
-        dispose_engines(mount.app)
+    return create_test_site(databases)
 
 
 def free_port() -> int:
@@ -157,6 +178,7 @@ class LiveServer:
         self.server = make_server("127.0.0.1", 0, site, threaded=True)
         self.url = f"http://127.0.0.1:{self.server.server_port}"
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.threads_before = set(threading.enumerate())
 
     def __enter__(self) -> LiveServer:
         self.thread.start()
@@ -165,19 +187,29 @@ class LiveServer:
     def __exit__(self, *exc_info: object) -> None:
         self.server.shutdown()
         self.server.server_close()
-        self.thread.join(timeout=10)
+        self.wait_for_request_threads()
+
+    def wait_for_request_threads(self, timeout: float = 10) -> None:
+        """Let requests still running (an event stream notices a gone client at its next
+        write) finish before the test's databases are dropped."""
+        deadline = time.monotonic() + timeout
+        for thread in set(threading.enumerate()) - self.threads_before:
+            thread.join(max(0, deadline - time.monotonic()))
 
 
 @pytest.fixture
 def live_server(databases: Databases) -> Iterator[LiveServer]:
     """The site on a real socket, as a browser sees it: CSRF on, plain-http cookies."""
     built = create_test_site(
-        databases, WTF_CSRF_ENABLED=True, SESSION_COOKIE_SECURE=False, TESTING=False
+        databases,
+        WTF_CSRF_ENABLED=True,
+        SESSION_COOKIE_SECURE=False,
+        TESTING=False,
+        # A frequent heartbeat: a stream finds out within a moment that its page closed.
+        message={"MESSAGE_STREAM_HEARTBEAT_SECONDS": 0.2},
     )
     with LiveServer(built) as server:
         yield server
-    for mount in built.extensions["mount_table"].values():
-        dispose_engines(mount.app)
 
 
 def chromium_path() -> str:

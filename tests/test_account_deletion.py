@@ -121,4 +121,3 @@ def test_dashboard_shows_the_numbers_to_a_logged_in_user(site):
     assert "<dd>2</dd>" in page
     anonymous = Client(site).get("/").get_data(as_text=True)
     assert "Dashboard" not in anonymous
-

@@ -1,8 +1,5 @@
 """Fixtures for the message app alone: the app on a fresh database, clients, helpers."""
 
-import threading
-import time
-
 import pytest
 
 from apps.message import create_app
@@ -91,25 +88,12 @@ def messages(app):
     return rows
 
 
-def wait_for_new_threads(before, timeout=10):
-    """Wait until the threads started since ``before`` (the server's requests) have ended.
-
-    A stream notices a closed connection at its next write; until then it may still
-    poll, and a poll after the engines were disposed would leave a connection open.
-    """
-    deadline = time.monotonic() + timeout
-    for thread in set(threading.enumerate()) - before:
-        thread.join(max(0, deadline - time.monotonic()))
-
-
 @pytest.fixture
 def live_message(app):
     """The message app alone on a real threaded server, streams kept open for 30 seconds."""
     app.config.update(MESSAGE_STREAM_MAX_SECONDS=30, MESSAGE_STREAM_HEARTBEAT_SECONDS=0.05)
-    before = set(threading.enumerate())
     with LiveServer(app) as server:
         yield server
-    wait_for_new_threads(before)
 
 
 def session_cookie(app, user_id=1):
