@@ -160,11 +160,11 @@ def cli(context: click.Context) -> None:
 @click.option("--processes", default=1, show_default=True, type=click.IntRange(min=1))
 @click.option("--server", type=click.Choice(["werkzeug", "gevent"]), default="werkzeug")
 def run(host: str, port: int, debug: bool, threaded: bool, processes: int, server: str) -> None:
-    """Serve every app on one port over plain HTTP (development)."""
+    """Serve every app on one port over plain HTTP (development), tables created first."""
     if server == "gevent":
         serve_with_gevent(host, port, debug)
         return
-    site = create_dispatcher({"DEBUG": debug, "SESSION_COOKIE_SECURE": False})
+    site = create_development_site(debug)
     run_simple(
         host,
         port,
@@ -176,6 +176,13 @@ def run(host: str, port: int, debug: bool, threaded: bool, processes: int, serve
     )
 
 
+def create_development_site(debug: bool) -> Flask:
+    """The site for a laptop: plain-http cookies, and tables made on first run."""
+    site = create_dispatcher({"DEBUG": debug, "SESSION_COOKIE_SECURE": False})
+    create_tables(site)
+    return site
+
+
 def serve_with_gevent(host: str, port: int, debug: bool) -> None:
     """Serve with gevent's WSGI server: one greenlet per connection."""
     from gevent import monkey
@@ -183,7 +190,7 @@ def serve_with_gevent(host: str, port: int, debug: bool) -> None:
     monkey.patch_all()
     from gevent.pywsgi import WSGIServer
 
-    site = create_dispatcher({"DEBUG": debug, "SESSION_COOKIE_SECURE": False})
+    site = create_development_site(debug)
     click.echo(f"Serving with gevent on http://{host}:{port}/")
     WSGIServer((host, port), site).serve_forever()
 
@@ -202,17 +209,25 @@ def routes() -> None:
         click.echo(f"{path:{widths[0]}}  {methods:{widths[1]}}  {endpoint:{widths[2]}}  {name}")
 
 
-@cli.command("init-db")
-def init_db() -> None:
-    """Create the tables of every app that has a database."""
-    for mount in mounted(create_dispatcher()):
+def create_tables(site: Flask) -> list[str]:
+    """Create the missing tables of every app that has a database; return those apps."""
+    initialized = []
+    for mount in mounted(site):
         database = mount.app.extensions.get("sqlalchemy")
         if database is None:
             continue
         # Offline work: an app context, no request. create_all uses this app's engine.
         with mount.app.app_context():
             database.create_all()
-        click.echo(f"Initialized the {mount.name} database.")
+        initialized.append(mount.name)
+    return initialized
+
+
+@cli.command("init-db")
+def init_db() -> None:
+    """Create the tables of every app that has a database."""
+    for name in create_tables(create_dispatcher()):
+        click.echo(f"Initialized the {name} database.")
 
 
 @cli.command()

@@ -7,11 +7,15 @@ PostgreSQL: each test then gets its own schema per app instead of SQLite files.
 
 from __future__ import annotations
 
+import http.cookiejar
 import os
+import re
 import shutil
 import socket
 import threading
 import time
+import urllib.parse
+import urllib.request
 import uuid
 import weakref
 from collections.abc import Iterator
@@ -210,6 +214,26 @@ def live_server(databases: Databases) -> Iterator[LiveServer]:
     )
     with LiveServer(built) as server:
         yield server
+
+
+def browser_like_opener() -> urllib.request.OpenerDirector:
+    """An HTTP client that keeps cookies and follows redirects, as a browser does."""
+    cookies = http.cookiejar.CookieJar()
+    return urllib.request.build_opener(urllib.request.HTTPCookieProcessor(cookies))
+
+
+def register_over_http(opener: urllib.request.OpenerDirector, base_url: str, username: str) -> str:
+    """Register through the real form, CSRF token included; return the page it lands on."""
+    with opener.open(base_url + "/auth/register", timeout=10) as response:
+        form_page = response.read().decode()
+    token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', form_page)
+    password = "correct horse battery"
+    form = {"username": username, "password": password, "confirm": password}
+    form["csrf_token"] = token.group(1) if token else ""
+    body = urllib.parse.urlencode(form).encode()
+    with opener.open(base_url + "/auth/register", data=body, timeout=10) as response:
+        assert response.status == 200
+        return response.read().decode()
 
 
 def chromium_path() -> str:

@@ -1,5 +1,7 @@
 """Application contexts on a stack, apart from request contexts (DESIGN rule 5)."""
 
+import threading
+
 import pytest
 from flask import appcontext_pushed
 from flask import current_app
@@ -11,6 +13,8 @@ from werkzeug.test import Client
 
 from apps.common.db import current_database
 from apps.portal.dashboard import gather_counts
+from tests.conftest import browser_like_opener
+from tests.conftest import register_over_http
 
 MOUNT_PATHS = {"portal": "", "auth": "/auth", "todo": "/todo", "message": "/message"}
 
@@ -122,19 +126,14 @@ def register(client, username, password="correct horse battery"):
 
 
 def test_sixteen_threads_each_see_their_own_user_and_app(live_server):
-    import http.cookiejar
-    import threading
-    import urllib.request
-
     mounts = {"/": "Home", "/auth/": "Account", "/todo/": "Todo", "/message/": "Messages"}
     failures = []
     ready = threading.Barrier(16)
 
     def visit_as(number):
-        jar = http.cookiejar.CookieJar()
-        opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
+        opener = browser_like_opener()
         username = f"thread{number:02d}"
-        register_in_browser_like_way(opener, live_server.url, username)
+        register_over_http(opener, live_server.url, username)
         ready.wait(timeout=30)
         for round_number in range(5):
             for path, title in mounts.items():
@@ -150,18 +149,3 @@ def test_sixteen_threads_each_see_their_own_user_and_app(live_server):
         thread.join(timeout=120)
     assert not any(thread.is_alive() for thread in threads)
     assert failures == []
-
-
-def register_in_browser_like_way(opener, base_url, username):
-    """Register through the real form, CSRF token included, as a browser would."""
-    import re
-    import urllib.parse
-
-    with opener.open(base_url + "/auth/register", timeout=10) as response:
-        token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', response.read().decode())
-    password = "correct horse battery"
-    form = {"username": username, "password": password, "confirm": password}
-    form["csrf_token"] = token.group(1)
-    body = urllib.parse.urlencode(form).encode()
-    with opener.open(base_url + "/auth/register", data=body, timeout=10) as response:
-        assert response.status == 200

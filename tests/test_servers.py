@@ -11,7 +11,9 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import APP_NAMES
+from tests.conftest import browser_like_opener
 from tests.conftest import free_port
+from tests.conftest import register_over_http
 
 pytestmark = pytest.mark.server
 
@@ -96,3 +98,23 @@ def test_python_dispatcher_py_serves_every_mount(server_environment, server):
 def test_flask_run_serves_every_mount(server_environment):
     command = [str(BIN / "flask"), "--app", "dispatcher", "run", "--port", "{port}"]
     serve_and_visit_every_mount(command, server_environment)
+
+
+def test_the_quick_start_command_makes_the_tables_and_serves_a_working_site():
+    """``python dispatcher.py`` on an empty instance folder: no init-db beforehand."""
+    port = free_port()
+    command = [sys.executable, "dispatcher.py", "run", "--port", str(port)]
+    process = subprocess.Popen(
+        command, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        wait_until_serving(process, base + "/healthz")
+        opener = browser_like_opener()
+        landing = register_over_http(opener, base, "newcomer")
+        assert ">newcomer</a>" in landing
+        with opener.open(base + "/todo/", timeout=10) as response:
+            assert "Your todos" in response.read().decode()
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
