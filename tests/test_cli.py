@@ -69,3 +69,20 @@ def test_shell_code_runs_inside_an_app_context_it_pushes(runner):
     )
     result = runner.invoke(cli, ["shell"], input=script)
     assert "inside todo" in result.output
+
+
+def test_commands_push_app_contexts_only_never_a_request(runner):
+    from flask import appcontext_pushed
+    from flask import has_request_context
+
+    pushed = []
+
+    def record(sender, **extra):
+        pushed.append((sender.config["APP_NAME"], has_request_context()))
+
+    runner.invoke(cli, ["init-db"])
+    with appcontext_pushed.connected_to(record):
+        result = runner.invoke(cli, ["stats"])
+    assert result.exit_code == 0, result.output
+    assert {name for name, _ in pushed} == {"portal", "auth", "todo", "message"}
+    assert not any(in_request for _, in_request in pushed)

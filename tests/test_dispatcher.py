@@ -177,3 +177,20 @@ def test_module_level_application_is_a_dispatcher():
     names = list(dispatcher.application.extensions["mount_table"])
     assert names == ["portal", "auth", "todo", "message"]
     assert create_dispatcher().extensions["mount_table"]["todo"].prefix == "/todo"
+
+
+@pytest.mark.parametrize(
+    ("name", "path", "status"),
+    [("portal", "/", 200), ("auth", "/login", 200), ("todo", "/", 401), ("message", "/", 200)],
+)
+def test_each_app_alone_answers_through_its_own_test_client(databases, name, path, status):
+    import importlib
+
+    from tests.conftest import app_test_config
+    from tests.conftest import create_tables
+
+    app = importlib.import_module(f"apps.{name}").create_app(app_test_config(databases, name))
+    create_tables(app)
+    response = app.test_client().get(path)
+    assert response.status_code == status
+    assert f'aria-current="page">{name.capitalize()}</a>' in response.get_data(as_text=True)
