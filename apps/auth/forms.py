@@ -15,6 +15,9 @@ from wtforms.validators import InputRequired
 from wtforms.validators import Length
 from wtforms.validators import ValidationError
 
+from apps.common.forms import no_control_characters
+from apps.common.forms import strip_whitespace
+
 from .models import USERNAME_MAX_LENGTH
 from .passwords import is_common_password
 
@@ -23,11 +26,6 @@ from .passwords import is_common_password
 USERNAME_PATTERN = re.compile(r"[A-Za-z0-9_.-]{3,32}")
 PASSWORD_MIN_LENGTH = 8
 PASSWORD_MAX_LENGTH = 256
-
-
-def strip_whitespace(value: str | None) -> str | None:
-    """Forgive spaces around a username (never around a password)."""
-    return value.strip() if isinstance(value, str) else value
 
 
 def valid_username(form: FlaskForm, field: Field) -> None:
@@ -96,6 +94,7 @@ class LoginForm(FlaskForm):
         validators=[
             DataRequired("Enter your username."),
             Length(max=USERNAME_MAX_LENGTH, message="Usernames have at most 32 characters."),
+            no_control_characters("Usernames are letters, digits, “_”, “-” and “.”."),
         ],
         render_kw={"autocomplete": "username"},
     )

@@ -10,6 +10,7 @@ from flask import render_template
 from flask import request
 from flask import url_for
 from flask_wtf import FlaskForm
+from wtforms import Field
 
 from apps.common.identity import end_session
 from apps.common.identity import login_required
@@ -51,6 +52,23 @@ def render_form(template: str, form: FlaskForm, status: int | None = None, **con
 def redirect_after_login(target: str | None):
     """Go where the user was heading, if that is on this site, else to the account page."""
     return redirect(safe_next_url(target) or url_for("auth.index"))
+
+
+def check_reentered_password(user: User, field: Field, wrong: str) -> tuple[int, dict] | None:
+    """None when ``field`` holds the user's password, else the error status and headers.
+
+    Throttled like a login: a stolen session must not be able to guess its way to the
+    password, and from there to changing it or deleting the account.
+    """
+    wait = seconds_until_allowed(user.username)
+    if wait:
+        field.errors.append("Too many wrong passwords. Try again later.")
+        return 429, {"Retry-After": str(wait)}
+    if not password_matches(user.password_hash, field.data):
+        record_failure(user.username)
+        field.errors.append(wrong)
+        return 400, {}
+    return None
 
 
 def render_account(delete_form: DeleteForm, status: int = 200):
@@ -123,9 +141,10 @@ def password():
     user = db.get_or_404(User, g.user.id)
     if not form.validate_on_submit():
         return render_form("auth/password.html", form)
-    if not password_matches(user.password_hash, form.current.data):
-        form.current.errors.append("That is not your current password.")
-        return render_form("auth/password.html", form)
+    refused = check_reentered_password(user, form.current, "That is not your current password.")
+    if refused:
+        status, headers = refused
+        return *render_form("auth/password.html", form, status), headers
     change_password(user, form.new.data)
     # This browser stays logged in, under the new session version.
     start_session(user.id, user.session_version)
@@ -141,9 +160,10 @@ def delete():
     user = db.get_or_404(User, g.user.id)
     if not form.validate_on_submit():
         return render_account(form, 400)
-    if not password_matches(user.password_hash, form.password.data):
-        form.password.errors.append("That is not your password.")
-        return render_account(form, 400)
+    refused = check_reentered_password(user, form.password, "That is not your password.")
+    if refused:
+        status, headers = refused
+        return *render_account(form, status), headers
     try:
         delete_account(user)
     except Exception:

@@ -2,18 +2,14 @@
 
 from __future__ import annotations
 
-import unicodedata
-
 from flask_wtf import FlaskForm
-from wtforms import Field
 from wtforms import TextAreaField
 from wtforms.validators import DataRequired
 from wtforms.validators import Length
-from wtforms.validators import ValidationError
+
+from apps.common.forms import no_control_characters
 
 from .models import CONTENT_MAX_LENGTH
-
-ALLOWED_CONTROL_CHARACTERS = frozenset("\n\t")
 
 
 def normalize_text(value: str | None) -> str | None:
@@ -21,15 +17,6 @@ def normalize_text(value: str | None) -> str | None:
     if not isinstance(value, str):
         return value
     return value.replace("\r\n", "\n").replace("\r", "\n").strip()
-
-
-def plain_text(form: FlaskForm, field: Field) -> None:
-    """Refuse control characters other than line breaks and tabs (PostgreSQL refuses NUL)."""
-    for character in field.data or "":
-        if character in ALLOWED_CONTROL_CHARACTERS:
-            continue
-        if unicodedata.category(character) == "Cc":
-            raise ValidationError("Plain text only: line breaks are fine, control codes are not.")
 
 
 class MessageForm(FlaskForm):
@@ -44,6 +31,8 @@ class MessageForm(FlaskForm):
                 max=CONTENT_MAX_LENGTH,
                 message=f"Keep it to {CONTENT_MAX_LENGTH} characters or fewer.",
             ),
-            plain_text,
+            no_control_characters(
+                "Plain text only: line breaks are fine, control codes are not.", allowed="\n\t"
+            ),
         ],
     )

@@ -108,3 +108,24 @@ def test_the_limits_have_safe_defaults(make_app):
     assert config["LOGIN_FAILURE_LIMIT_PER_USER"] == 5
     assert config["LOGIN_FAILURE_LIMIT_PER_ADDRESS"] == 20
     assert config["LOGIN_FAILURE_WINDOW_SECONDS"] == 900
+
+
+@pytest.mark.parametrize(
+    ("path", "field", "extra"),
+    [
+        ("/password", "current", {"new": "a brand new secret", "confirm": "a brand new secret"}),
+        ("/delete", "password", {}),
+    ],
+)
+def test_reentering_the_password_is_throttled_like_a_login(app, alice, path, field, extra):
+    client = client_at(app, "192.0.2.9")
+    AuthActions(client).login("alice", PASSWORD)
+    for _ in range(3):
+        assert client.post(path, data={field: "wrong password", **extra}).status_code == 400
+
+    response = client.post(path, data={field: PASSWORD, **extra})
+
+    assert response.status_code == 429
+    assert int(response.headers["Retry-After"]) > 0
+    assert "Too many wrong passwords" in response.get_data(as_text=True)
+    assert logged_in_as(client) == "alice"

@@ -267,3 +267,10 @@ def test_account_page_shows_the_user_and_the_year_they_joined(app, client, auth)
     assert f"{joined.day} {joined:%B %Y}" in page
     assert 'href="/password"' in page
     assert 'action="/delete"' in page
+
+
+@pytest.mark.parametrize("username", ["al\x00ice", "ali\x1bce", "alice\x7f"])
+def test_a_control_character_in_the_login_username_is_a_form_error(client, username):
+    response = client.post("/login", data={"username": username, "password": "whatever it is"})
+    assert response.status_code == 400
+    assert "Usernames are letters, digits" in response.get_data(as_text=True)
