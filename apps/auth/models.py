@@ -9,7 +9,6 @@ requests and commands after pushing auth's app context.
 from __future__ import annotations
 
 import secrets
-from datetime import UTC
 from datetime import datetime
 from typing import Any
 from typing import ClassVar
@@ -17,7 +16,6 @@ from typing import ClassVar
 from flask import current_app
 from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy import BigInteger
-from sqlalchemy import DateTime
 from sqlalchemy import String
 from sqlalchemy import func
 from sqlalchemy import select
@@ -25,8 +23,10 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import DeclarativeBase
 from sqlalchemy.orm import Mapped
 from sqlalchemy.orm import mapped_column
-from sqlalchemy.types import TypeDecorator
 
+from apps.common.db import MAX_ROW_ID
+from apps.common.db import UTCDateTime
+from apps.common.db import utc_now
 from apps.common.identity import CurrentUser
 
 from .passwords import hash_password
@@ -35,44 +35,18 @@ from .passwords import unknown_user_check
 from .signals import account_deleting
 
 USERNAME_MAX_LENGTH = 32
-# PostgreSQL's integer stops here; a larger id cannot be a user.
-MAX_USER_ID = 2**31 - 1
 
 
 class Base(DeclarativeBase):
-    pass
+    """The auth app's own metadata: ``create_all`` here makes only auth's tables."""
 
 
 db = SQLAlchemy(model_class=Base)
 
 
-def utc_now() -> datetime:
-    """The current time, timezone-aware, in UTC."""
-    return datetime.now(UTC)
-
-
 def new_session_version() -> int:
     """A random first version, so a recreated database never revives an old cookie."""
     return secrets.randbelow(2**31) + 1
-
-
-class UTCDateTime(TypeDecorator[datetime]):
-    """A timezone-aware UTC datetime on every database (SQLite would return naive ones)."""
-
-    impl = DateTime(timezone=True)
-    cache_ok = True
-
-    def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
-        """Store every datetime as UTC."""
-        return value.astimezone(UTC) if value is not None else None
-
-    def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
-        """Read every datetime back as aware UTC."""
-        if value is None:
-            return None
-        if value.tzinfo is None:
-            return value.replace(tzinfo=UTC)
-        return value.astimezone(UTC)
 
 
 class User(db.Model):
@@ -102,7 +76,7 @@ class LoginFailure(db.Model):
 
 def find_session_user(user_id: int, session_version: int) -> CurrentUser | None:
     """The user a session cookie names, or None when that session has ended."""
-    if not 0 < user_id <= MAX_USER_ID:
+    if not 0 < user_id <= MAX_ROW_ID:
         return None
     user = db.session.get(User, user_id)
     if user is None or user.session_version != session_version:

@@ -16,9 +16,10 @@ from flask import request
 from sqlalchemy import delete
 from sqlalchemy import select
 
+from apps.common.db import utc_now
+
 from .models import LoginFailure
 from .models import db
-from .models import utc_now
 
 THROTTLE_DEFAULTS = {
     "LOGIN_FAILURE_LIMIT_PER_USER": 5,

@@ -6,6 +6,7 @@ import math
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
+from typing import ClassVar
 
 from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy import ColumnElement
@@ -31,7 +32,7 @@ SEARCH_MAX_WORDS = 10
 
 
 class Base(DeclarativeBase):
-    pass
+    """The message app's own metadata: ``create_all`` here makes only message's tables."""
 
 
 db = SQLAlchemy(model_class=Base)
@@ -39,6 +40,9 @@ db = SQLAlchemy(model_class=Base)
 
 class Message(db.Model):
     """One public message on the board."""
+
+    # Never reuse a deleted row's id on SQLite: the stream sends ids above the last one sent.
+    __table_args__: ClassVar[dict[str, Any]] = {"sqlite_autoincrement": True}
 
     id: Mapped[int] = mapped_column(primary_key=True)
     # No foreign key: the users live in the auth app's database.

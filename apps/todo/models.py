@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import date
 from datetime import datetime
+from typing import Any
+from typing import ClassVar
 
 from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy import String
@@ -22,7 +24,7 @@ FILTERS = ("all", "open", "done")
 
 
 class Base(DeclarativeBase):
-    pass
+    """The todo app's own metadata: ``create_all`` here makes only todo's tables."""
 
 
 db = SQLAlchemy(model_class=Base)
@@ -35,6 +37,9 @@ def utc_today() -> date:
 
 class Todo(db.Model):
     """One thing a user wants to get done."""
+
+    # Never reuse a deleted row's id on SQLite: an old tab must not act on a newer todo.
+    __table_args__: ClassVar[dict[str, Any]] = {"sqlite_autoincrement": True}
 
     id: Mapped[int] = mapped_column(primary_key=True)
     # No foreign key: the users live in the auth app's database.

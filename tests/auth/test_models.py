@@ -6,7 +6,6 @@ from datetime import timedelta
 
 import pytest
 
-from apps.auth.models import MAX_USER_ID
 from apps.auth.models import add_user
 from apps.auth.models import count_users
 from apps.auth.models import db
@@ -14,6 +13,7 @@ from apps.auth.models import delete_account
 from apps.auth.models import find_session_user
 from apps.auth.models import get_user_by_username
 from apps.auth.signals import account_deleting
+from apps.common.db import MAX_ROW_ID
 from apps.common.identity import CurrentUser
 
 from .conftest import PASSWORD
@@ -27,7 +27,7 @@ def test_find_session_user_accepts_only_the_current_version(app):
         assert find_session_user(user.id, user.session_version) == CurrentUser(user.id, "Alice")
         assert find_session_user(user.id, user.session_version - 1) is None
         assert find_session_user(user.id + 1, user.session_version) is None
-        assert find_session_user(MAX_USER_ID + 1, user.session_version) is None
+        assert find_session_user(MAX_ROW_ID + 1, user.session_version) is None
         assert find_session_user(0, user.session_version) is None
 
 

@@ -6,8 +6,8 @@ import pytest
 
 from apps.auth.models import LoginFailure
 from apps.auth.models import db
-from apps.auth.models import utc_now
 from apps.auth.throttle import user_key
+from apps.common.db import utc_now
 
 from .conftest import PASSWORD
 from .conftest import AuthActions

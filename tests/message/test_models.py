@@ -71,3 +71,19 @@ def test_messages_after_gives_the_newer_ones_oldest_first(app, add_message):
 def test_newest_message_id_of_an_empty_board_is_zero(app):
     with app.app_context():
         assert newest_message_id() == 0
+
+
+def test_the_id_of_a_deleted_message_is_never_given_again(app):
+    """The stream resumes after the last id it sent: a reused id would never be sent."""
+    from apps.message.models import Message
+    from apps.message.models import db
+    from apps.message.models import post_message
+
+    with app.app_context():
+        post_message(1, "alice", "first")
+        deleted_id = post_message(1, "alice", "second").id
+        db.session.commit()
+        db.session.delete(db.session.get(Message, deleted_id))
+        db.session.commit()
+        assert post_message(1, "alice", "third").id > deleted_id
+        db.session.commit()

@@ -127,3 +127,20 @@ def test_delete_user_todos_leaves_the_commit_to_the_caller(context):
     db.session.commit()
     assert titles(user_todos(2)) == ["c"]
     assert count_todos() == 1
+
+
+def test_the_id_of_a_deleted_todo_is_never_given_again(app):
+    from apps.todo.models import Todo
+    from apps.todo.models import db
+
+    with app.app_context():
+        first, second = Todo(user_id=1, title="first"), Todo(user_id=1, title="second")
+        db.session.add_all([first, second])
+        db.session.commit()
+        deleted_id = second.id
+        db.session.delete(second)
+        db.session.commit()
+        third = Todo(user_id=1, title="third")
+        db.session.add(third)
+        db.session.commit()
+        assert third.id > deleted_id
