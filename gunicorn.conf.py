@@ -1,8 +1,10 @@
 """Production settings for ``gunicorn -c gunicorn.conf.py``; every value has a variable.
 
-GUNICORN_WORKER_CLASS picks the worker: ``sync`` (default, one request per process),
-``gthread`` (GUNICORN_THREADS threads per process) or ``gevent`` (greenlets; best for
-the message board's live stream, which holds a connection open).
+GUNICORN_WORKER_CLASS picks the worker: ``gthread`` (the default: GUNICORN_THREADS
+threads per process), ``gevent`` (greenlets; best for many open live streams) or
+``sync`` (one request per process: each open message stream holds a whole worker,
+and gunicorn's timeout ends a stream after GUNICORN_TIMEOUT seconds, so keep
+MESSAGE_STREAM_MAX_SECONDS below it if you choose sync).
 """
 
 import multiprocessing
@@ -10,7 +12,7 @@ import os
 
 wsgi_app = "dispatcher:application"
 bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:8000")
-worker_class = os.environ.get("GUNICORN_WORKER_CLASS", "sync")
+worker_class = os.environ.get("GUNICORN_WORKER_CLASS", "gthread")
 workers = int(os.environ.get("GUNICORN_WORKERS", multiprocessing.cpu_count() * 2 + 1))
 threads = int(os.environ.get("GUNICORN_THREADS", "4" if worker_class == "gthread" else "1"))
 worker_connections = int(os.environ.get("GUNICORN_WORKER_CONNECTIONS", "1000"))

@@ -40,7 +40,8 @@ def default_config(app: Flask, name: str) -> dict[str, Any]:
         "SESSION_LIFETIME_HOURS": 12,
         "MAX_CONTENT_LENGTH": 1024 * 1024,
         "MAX_FORM_MEMORY_SIZE": 512 * 1024,
-        "TRUSTED_HOSTS": ["localhost", "127.0.0.1", "[::1]"],
+        # Werkzeug's host check cannot match an IPv6 literal such as [::1].
+        "TRUSTED_HOSTS": ["localhost", "127.0.0.1"],
         "WTF_CSRF_TIME_LIMIT": None,  # the token lives as long as the session
         "PROXY_FIX_X_FOR": 0,
         "PROXY_FIX_X_PROTO": 0,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import sqlite3
 from datetime import UTC
 from datetime import datetime
@@ -13,6 +14,7 @@ from flask import current_app
 from flask import has_request_context
 from flask import request
 from flask.cli import with_appcontext
+from flask.globals import request_ctx
 from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy import Connection
 from sqlalchemy import DateTime
@@ -34,7 +36,7 @@ def init_database(app: Flask, db: SQLAlchemy) -> None:
         for engine in db.engines.values():
             if engine.dialect.name == "sqlite":
                 event.listen(engine, "connect", configure_sqlite_connection)
-                event.listen(engine, "begin", begin_sqlite_transaction)
+                event.listen(engine, "begin", functools.partial(begin_sqlite_transaction, app))
     app.cli.add_command(init_db_command)
 
 
@@ -49,16 +51,27 @@ def configure_sqlite_connection(dbapi_connection: Any, _record: Any) -> None:
     dbapi_connection.execute("PRAGMA foreign_keys = ON")
 
 
-def begin_sqlite_transaction(connection: Connection) -> None:
+def begin_sqlite_transaction(app: Flask, connection: Connection) -> None:
     """Take SQLite's write lock up front when the work will write.
 
     A deferred transaction that reads and then writes cannot wait for a busy writer in
     another process: SQLite fails it at once with "database is locked". ``BEGIN
     IMMEDIATE`` waits (busy_timeout) instead, so concurrent workers lose no writes.
-    Reads (GET) keep the cheap deferred ``BEGIN`` and never wait for writers in WAL.
     """
-    reading_only = has_request_context() and request.method in SAFE_METHODS
-    connection.exec_driver_sql("BEGIN" if reading_only else "BEGIN IMMEDIATE")
+    connection.exec_driver_sql("BEGIN IMMEDIATE" if may_write(app) else "BEGIN")
+
+
+def may_write(app: Flask) -> bool:
+    """Whether work on ``app``'s database may write in the current context.
+
+    Offline work (CLI, scripts) may. A request may write only when it is a POST (or
+    the like) that ``app`` itself handles: the user loader reading auth's database in
+    the middle of a POST to todo must not hold auth's write lock. Reads keep the cheap
+    deferred ``BEGIN``, which never waits for writers in WAL mode.
+    """
+    if not has_request_context():
+        return True
+    return request.method not in SAFE_METHODS and request_ctx.app is app
 
 
 def current_database() -> SQLAlchemy:

@@ -82,9 +82,13 @@ def end_session() -> None:
 
 
 def login_url_for_current_page() -> str:
-    """The auth app's login page, with ``next`` leading back here."""
-    here = request.script_root + request.path
-    if request.query_string:
+    """The auth app's login page, with ``next`` leading back here.
+
+    After a POST (a form sent once the session had ended), "here" would answer the GET
+    that follows the login with a 405: go back to the app's start page instead.
+    """
+    here = request.script_root + (request.path if request.method == "GET" else "/")
+    if request.method == "GET" and request.query_string:
         here += "?" + request.query_string.decode("latin-1")
     return url_for_app("auth", "auth.login", next=here)
 

@@ -25,7 +25,7 @@ def test_defaults_are_safe(tmp_path):
     assert app.config["SESSION_COOKIE_PATH"] == "/"
     assert app.config["MAX_CONTENT_LENGTH"] == 1024 * 1024
     assert app.config["PERMANENT_SESSION_LIFETIME"] == timedelta(hours=12)
-    assert app.config["TRUSTED_HOSTS"] == ["localhost", "127.0.0.1", "[::1]"]
+    assert app.config["TRUSTED_HOSTS"] == ["localhost", "127.0.0.1"]
 
 
 def test_instance_file_overrides_defaults_and_environment_overrides_both(tmp_path, monkeypatch):

@@ -80,3 +80,37 @@ def test_init_db_command_creates_the_tables(tmp_path):
     with app.app_context():
         assert db.session.execute(text("SELECT count(*) FROM counter")).scalar() == 0
         db.engine.dispose()
+
+
+def test_a_post_takes_the_write_lock_only_in_the_database_of_the_app_it_entered(tmp_path):
+    from sqlalchemy import event
+    from werkzeug.test import Client
+
+    from dispatcher import create_dispatcher
+    from dispatcher import create_tables
+    from dispatcher import mounted_apps
+
+    overrides = {name: {"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/{name}.sqlite"}
+                 for name in ("portal", "auth", "todo", "message")}  # fmt: skip
+    site = create_dispatcher({"TESTING": True, "WTF_CSRF_ENABLED": False, **overrides})
+    create_tables(site)
+    apps = mounted_apps(site)
+    client = Client(site)
+    password = "correct horse battery"
+    form = {"username": "alice", "password": password, "confirm": password}
+    assert client.post("/auth/register", data=form).status_code == 302
+
+    begins = {"auth": [], "todo": []}
+    for name, statements in begins.items():
+        with apps[name].app_context():
+            engine = apps[name].extensions["sqlalchemy"].engine
+
+        def record(conn, cursor, statement, *args, statements=statements):
+            if statement.startswith("BEGIN"):
+                statements.append(statement)
+
+        event.listen(engine, "before_cursor_execute", record)
+
+    assert client.post("/todo/add", data={"title": "milk"}).status_code == 302
+    # The user loader read auth's database without its write lock; todo's own write took it.
+    assert begins == {"auth": ["BEGIN"], "todo": ["BEGIN IMMEDIATE"]}
