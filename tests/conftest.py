@@ -12,6 +12,8 @@ import os
 import re
 import shutil
 import socket
+import subprocess
+import sys
 import threading
 import time
 import urllib.parse
@@ -19,6 +21,7 @@ import urllib.request
 import uuid
 import weakref
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -34,6 +37,7 @@ from dispatcher import create_dispatcher
 APP_NAMES = ("portal", "auth", "todo", "message")
 ENVIRONMENT_PREFIXES = ("FLASK_", "DISPATCHER_", *(f"{name.upper()}_" for name in APP_NAMES))
 TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL")
+ROOT = Path(__file__).resolve().parents[1]
 SECRET_KEY = "test secret key"
 
 
@@ -165,6 +169,19 @@ def create_test_site(databases: Databases, **overrides: Any) -> Flask:
 def site(databases: Databases) -> Flask:
     """The dispatcher (the whole site) on fresh databases."""
     return create_test_site(databases)
+
+
+@pytest.fixture
+def server_environment(databases: Databases) -> dict[str, str]:
+    """The environment a deployment would set (a secret key, a database per app),
+    with every table created by ``python dispatcher.py init-db``."""
+    environment = {**os.environ, "FLASK_SECRET_KEY": "server test key"}
+    for name in APP_NAMES:
+        environment[f"{name.upper()}_DATABASE_URL"] = databases.url(name)
+    subprocess.run(
+        [sys.executable, "dispatcher.py", "init-db"], cwd=ROOT, env=environment, check=True
+    )
+    return environment
 
 
 def free_port() -> int:

@@ -1,6 +1,5 @@
 """The site under real WSGI servers, each started on a free 127.0.0.1 port."""
 
-import os
 import subprocess
 import sys
 import time
@@ -10,29 +9,16 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import APP_NAMES
+from tests.conftest import ROOT
 from tests.conftest import browser_like_opener
 from tests.conftest import free_port
 from tests.conftest import register_over_http
 
 pytestmark = pytest.mark.server
 
-ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
 # One page per mount; /todo/ sends an anonymous visitor to the login page, followed here.
 PAGES = {"/": "Home", "/auth/login": "Account", "/todo/": "Account", "/message/": "Messages"}
-
-
-@pytest.fixture
-def server_environment(databases):
-    """The environment a deployment would set: a secret key and a database per app."""
-    environment = {**os.environ, "FLASK_SECRET_KEY": "server test key"}
-    for name in APP_NAMES:
-        environment[f"{name.upper()}_DATABASE_URL"] = databases.url(name)
-    subprocess.run(
-        [sys.executable, "dispatcher.py", "init-db"], cwd=ROOT, env=environment, check=True
-    )
-    return environment
 
 
 def fetch(url):
