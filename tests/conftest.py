@@ -140,6 +140,22 @@ def site_test_config(databases: Databases, **overrides: Any) -> dict[str, Any]:
     return config
 
 
+class SignedSessionActions:
+    """Log in to an app running alone by writing the signed session, as auth would."""
+
+    def __init__(self, client: Any) -> None:
+        self._client = client
+
+    def login(self, user_id: int = 1) -> None:
+        with self._client.session_transaction() as session:
+            session["user_id"] = user_id
+            session["session_version"] = 1
+
+    def logout(self) -> None:
+        with self._client.session_transaction() as session:
+            session.clear()
+
+
 def create_tables(app: Flask) -> None:
     """Create ``app``'s tables in its (empty) test database."""
     database = app.extensions.get("sqlalchemy")

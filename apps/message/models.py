@@ -154,7 +154,7 @@ def count_messages() -> int:
 def delete_user_messages(user_id: int) -> int:
     """Delete a user's messages without committing; returns how many (message's context).
 
-    The caller commits, so deleting an account across apps is all or nothing.
+    The caller commits, once every app has deleted its part of the account.
     """
     result = db.session.execute(delete(Message).filter_by(author_id=user_id))
     return result.rowcount

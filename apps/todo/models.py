@@ -93,7 +93,7 @@ def count_todos() -> int:
 def delete_user_todos(user_id: int) -> int:
     """Delete a user's todos without committing; returns how many (todo's context).
 
-    The caller commits, so deleting an account across apps is all or nothing.
+    The caller commits, once every app has deleted its part of the account.
     """
     result = db.session.execute(delete(Todo).filter_by(user_id=user_id))
     return result.rowcount

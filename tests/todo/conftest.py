@@ -5,6 +5,7 @@ import pytest
 from apps.todo import create_app
 from apps.todo.models import Todo
 from apps.todo.models import db
+from tests.conftest import SignedSessionActions as AuthActions
 from tests.conftest import app_test_config
 from tests.conftest import create_tables
 from tests.conftest import dispose_engines
@@ -27,22 +28,6 @@ def client(app):
 @pytest.fixture
 def runner(app):
     return app.test_cli_runner()
-
-
-class AuthActions:
-    """Log in by writing the signed session, as the auth app would."""
-
-    def __init__(self, client):
-        self._client = client
-
-    def login(self, user_id=1):
-        with self._client.session_transaction() as session:
-            session["user_id"] = user_id
-            session["session_version"] = 1
-
-    def logout(self):
-        with self._client.session_transaction() as session:
-            session.clear()
 
 
 @pytest.fixture
