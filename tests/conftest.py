@@ -31,6 +31,7 @@ from flask import has_request_context
 from sqlalchemy import Engine
 from sqlalchemy import event
 from werkzeug.serving import make_server
+from werkzeug.test import Client
 
 from dispatcher import create_dispatcher
 
@@ -39,6 +40,7 @@ ENVIRONMENT_PREFIXES = ("FLASK_", "DISPATCHER_", *(f"{name.upper()}_" for name i
 TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL")
 ROOT = Path(__file__).resolve().parents[1]
 SECRET_KEY = "test secret key"
+PASSWORD = "correct horse battery"
 
 
 @pytest.fixture(autouse=True)
@@ -200,6 +202,30 @@ def server_environment(databases: Databases) -> dict[str, str]:
     return environment
 
 
+def mounted_app(site: Flask, name: str) -> Flask:
+    """The app mounted as ``name`` in a site built by ``create_dispatcher``."""
+    return site.extensions["mount_table"][name].app
+
+
+def registered_client(site: Flask, username: str) -> Client:
+    """A client logged in as a new account, registered through auth (CSRF off in tests)."""
+    client = Client(site)
+    form = {"username": username, "password": PASSWORD, "confirm": PASSWORD}
+    response = client.post("/auth/register", data=form)
+    assert response.status_code == 302, response.get_data(as_text=True)
+    return client
+
+
+def register_in_browser(page: Any, base_url: str, username: str) -> None:
+    """Create an account through auth's real form (CSRF on); the browser stays logged in."""
+    page.goto(base_url + "/auth/register")
+    page.fill("input[name=username]", username)
+    page.fill("input[name=password]", PASSWORD)
+    page.fill("input[name=confirm]", PASSWORD)
+    page.press("input[name=confirm]", "Enter")
+    page.wait_for_url(lambda url: "/auth/register" not in url)
+
+
 def free_port() -> int:
     """A TCP port on 127.0.0.1 that nothing listens on right now."""
     with socket.socket() as probe:
@@ -260,8 +286,7 @@ def register_over_http(opener: urllib.request.OpenerDirector, base_url: str, use
     with opener.open(base_url + "/auth/register", timeout=10) as response:
         form_page = response.read().decode()
     token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', form_page)
-    password = "correct horse battery"
-    form = {"username": username, "password": password, "confirm": password}
+    form = {"username": username, "password": PASSWORD, "confirm": PASSWORD}
     form["csrf_token"] = token.group(1) if token else ""
     body = urllib.parse.urlencode(form).encode()
     with opener.open(base_url + "/auth/register", data=body, timeout=10) as response:

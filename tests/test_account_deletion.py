@@ -8,19 +8,14 @@ from apps.message.models import count_messages
 from apps.todo.models import count_todos
 from dispatcher import cli
 from tests.conftest import APP_NAMES
-
-PASSWORD = "correct horse battery"
-
-
-def mounted_app(site, name):
-    return site.extensions["mount_table"][name].app
+from tests.conftest import PASSWORD
+from tests.conftest import mounted_app
+from tests.conftest import registered_client
 
 
 def register_with_content(site, username):
     """A user with two todos and one message, logged in on the returned client."""
-    client = Client(site)
-    form = {"username": username, "password": PASSWORD, "confirm": PASSWORD}
-    assert client.post("/auth/register", data=form).status_code == 302
+    client = registered_client(site, username)
     for title in ("first", "second"):
         assert client.post("/todo/add", data={"title": f"{username} {title}"}).status_code == 302
     assert client.post("/message/", data={"content": f"hello from {username}"}).status_code == 302

@@ -14,13 +14,10 @@ from werkzeug.test import Client
 from apps.common.db import current_database
 from apps.portal.dashboard import gather_counts
 from tests.conftest import browser_like_opener
+from tests.conftest import mounted_app
 from tests.conftest import register_over_http
 
 MOUNT_PATHS = {"portal": "", "auth": "/auth", "todo": "/todo", "message": "/message"}
-
-
-def mounted_app(site, name):
-    return site.extensions["mount_table"][name].app
 
 
 def add_context_probe(app, other):
@@ -115,14 +112,6 @@ def test_the_dashboard_counts_each_app_in_its_own_context(site):
         assert current_app.config["APP_NAME"] == "portal"
     assert pushed == [("portal", False), ("auth", False), ("todo", False), ("message", False)]
     assert counts == {"Users": 0, "Todos": 0, "Messages": 0}
-
-
-def register(client, username, password="correct horse battery"):
-    """Register through the auth app (CSRF is off in the test config)."""
-    response = client.post(
-        "/auth/register", data={"username": username, "password": password, "confirm": password}
-    )
-    assert response.status_code == 302, response.get_data(as_text=True)
 
 
 def test_sixteen_threads_each_see_their_own_user_and_app(live_server):

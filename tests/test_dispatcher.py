@@ -13,6 +13,7 @@ from werkzeug.test import Client
 from apps.common.mounts import url_for_app
 from dispatcher import create_dispatcher
 from tests.conftest import create_test_site
+from tests.conftest import mounted_app
 
 CURRENT_APP_TITLE = re.compile(r'aria-current="page">([^<]+)</a>')
 
@@ -20,10 +21,6 @@ CURRENT_APP_TITLE = re.compile(r'aria-current="page">([^<]+)</a>')
 def answering_app(response):
     """The title of the app that rendered a page (its tab is marked current)."""
     return CURRENT_APP_TITLE.search(response.get_data(as_text=True)).group(1)
-
-
-def mounted_app(site, name):
-    return site.extensions["mount_table"][name].app
 
 
 @pytest.mark.parametrize(

@@ -6,11 +6,10 @@ from sqlalchemy import select
 from apps.auth import create_app
 from apps.auth.models import User
 from apps.auth.models import db
+from tests.conftest import PASSWORD
 from tests.conftest import app_test_config
 from tests.conftest import create_tables
 from tests.conftest import dispose_engines
-
-PASSWORD = "correct horse battery"
 
 
 @pytest.fixture

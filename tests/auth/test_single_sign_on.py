@@ -4,6 +4,8 @@ import re
 
 from werkzeug.test import Client
 
+from tests.conftest import registered_client
+
 from .conftest import PASSWORD
 
 COOKIE = "dispatcher_session"
@@ -32,14 +34,6 @@ def nav_user(client, path):
     return found.group(1) if found else None
 
 
-def register(site, username="alice"):
-    """A browser with a new account, logged in."""
-    client = Client(site)
-    form = {"username": username, "password": PASSWORD, "confirm": PASSWORD}
-    assert client.post("/auth/register", data=form).status_code == 302
-    return client
-
-
 def log_in(site, username="alice"):
     """Another browser, logged in to an existing account."""
     client = Client(site)
@@ -49,14 +43,14 @@ def log_in(site, username="alice"):
 
 
 def test_logging_in_at_auth_shows_the_user_in_every_app(site):
-    register(site).post("/auth/logout")
+    registered_client(site, "alice").post("/auth/logout")
     client = log_in(site)
     for path in APP_PAGES:
         assert nav_user(client, path) == "alice", path
 
 
 def test_logging_out_at_auth_logs_out_of_every_app(site):
-    client = register(site)
+    client = registered_client(site, "alice")
     assert client.post("/auth/logout").headers["Location"] == "/auth/login"
     for path in APP_PAGES:
         assert nav_user(client, path) is None, path
@@ -66,7 +60,7 @@ def test_logging_out_at_auth_logs_out_of_every_app(site):
 
 
 def test_a_login_that_started_in_todo_ends_in_todo(site):
-    register(site).post("/auth/logout")
+    registered_client(site, "alice").post("/auth/logout")
     client = Client(site)
     login_url = client.get("/todo/").headers["Location"]
     response = client.post(login_url, data={"username": "alice", "password": PASSWORD})
@@ -74,7 +68,7 @@ def test_a_login_that_started_in_todo_ends_in_todo(site):
 
 
 def test_walking_every_page_keeps_the_user_logged_in_everywhere(site):
-    client = register(site)
+    client = registered_client(site, "alice")
     refreshed = 0
     for path in ALL_PAGES:
         response = client.get(path)
@@ -91,7 +85,7 @@ def test_walking_every_page_keeps_the_user_logged_in_everywhere(site):
 
 
 def test_a_cookie_copied_before_logout_logs_nobody_in_anywhere(site):
-    client = register(site)
+    client = registered_client(site, "alice")
     copied = client.get_cookie(COOKIE).value
     client.post("/auth/logout")
 
@@ -104,7 +98,7 @@ def test_a_cookie_copied_before_logout_logs_nobody_in_anywhere(site):
 
 
 def test_a_password_change_ends_the_users_other_sessions_in_every_app(site):
-    laptop = register(site)
+    laptop = registered_client(site, "alice")
     phone = log_in(site)
     form = {"current": PASSWORD, "new": "staple gun orbit", "confirm": "staple gun orbit"}
     assert laptop.post("/auth/password", data=form).status_code == 302
@@ -114,14 +108,14 @@ def test_a_password_change_ends_the_users_other_sessions_in_every_app(site):
 
 
 def test_other_users_sessions_are_untouched_by_a_logout(site):
-    alice = register(site, "alice")
-    bob = register(site, "bob")
+    alice = registered_client(site, "alice")
+    bob = registered_client(site, "bob")
     alice.post("/auth/logout")
     assert nav_user(bob, "/message/") == "bob"
 
 
 def test_a_deleted_accounts_other_sessions_end_in_every_app(site):
-    laptop = register(site)
+    laptop = registered_client(site, "alice")
     phone = log_in(site)
     assert laptop.post("/auth/delete", data={"password": PASSWORD}).status_code == 302
     assert laptop.get("/auth/delete").status_code == 405

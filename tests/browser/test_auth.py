@@ -2,9 +2,10 @@
 
 import pytest
 
+from tests.conftest import PASSWORD
+
 pytestmark = pytest.mark.browser
 
-PASSWORD = "correct horse battery"
 APP_PAGES = ["/", "/auth/", "/todo/", "/message/"]
 
 

@@ -3,9 +3,9 @@
 import pytest
 from playwright.sync_api import expect
 
-pytestmark = pytest.mark.browser
+from tests.conftest import register_in_browser
 
-PASSWORD = "correct horse battery"
+pytestmark = pytest.mark.browser
 
 
 @pytest.fixture
@@ -14,16 +14,6 @@ def quick_streams(live_server):
     message_app = live_server.site.extensions["mount_table"]["message"].app
     message_app.config.update(MESSAGE_STREAM_POLL_SECONDS=0.2)
     return live_server
-
-
-def register(page, base_url, username):
-    """Create an account through auth's real form (CSRF on) and stay logged in."""
-    page.goto(base_url + "/auth/register")
-    page.fill("input[name=username]", username)
-    page.fill("input[name=password]", PASSWORD)
-    page.fill("input[name=confirm]", PASSWORD)
-    page.press("input[name=confirm]", "Enter")
-    page.wait_for_url(lambda url: "/auth/register" not in url)
 
 
 def post(page, base_url, text):
@@ -46,7 +36,7 @@ def test_a_new_message_appears_on_another_open_page_without_reload(quick_streams
         expect(viewer.locator("#live-status")).to_be_visible()
         viewer.evaluate("window.stillTheSamePage = true")
 
-        register(page, base_url, "alice")
+        register_in_browser(page, base_url, "alice")
         post(page, base_url, "Hello <b>everyone</b>\nsecond line")
 
         newest = viewer.locator("#messages .message").first
@@ -65,7 +55,7 @@ def test_without_javascript_the_board_works_with_a_reload(quick_streams, browser
     context = browser.new_context(java_script_enabled=False)
     page = context.new_page()
     try:
-        register(page, base_url, "bob")
+        register_in_browser(page, base_url, "bob")
         post(page, base_url, "no script needed")
         first = page.locator("#messages .message").first
         expect(first.locator(".content")).to_have_text("no script needed")

@@ -3,23 +3,13 @@
 import pytest
 from playwright.sync_api import expect
 
+from tests.conftest import register_in_browser
+
 pytestmark = pytest.mark.browser
-
-PASSWORD = "correct horse battery"
-
-
-def register(page, base_url, username):
-    """Create an account through auth's real form (CSRF on), which logs the browser in."""
-    page.goto(base_url + "/auth/register")
-    page.fill('input[name="username"]', username)
-    page.fill('input[name="password"]', PASSWORD)
-    page.fill('input[name="confirm"]', PASSWORD)
-    with page.expect_navigation():
-        page.press('input[name="confirm"]', "Enter")
 
 
 def test_add_complete_edit_and_delete_a_todo(live_server, page):
-    register(page, live_server.url, "alice")
+    register_in_browser(page, live_server.url, "alice")
     page.goto(live_server.url + "/todo/")
     expect(page).to_have_title("Todo · Dispatcher")
     expect(page.locator(".empty-state")).to_contain_text("Nothing to do yet")
@@ -50,7 +40,7 @@ def test_add_complete_edit_and_delete_a_todo(live_server, page):
 
 
 def test_a_blank_title_is_refused_by_the_server_too(live_server, page):
-    register(page, live_server.url, "bob")
+    register_in_browser(page, live_server.url, "bob")
     page.goto(live_server.url + "/todo/")
     # The browser's own check stops an empty title; spaces get past it to the server.
     page.get_by_label("What needs doing?").fill("   ")

@@ -7,20 +7,8 @@ from apps.message.models import Message
 from apps.message.models import count_messages
 from apps.message.models import db
 from apps.portal.dashboard import gather_counts
-
-PASSWORD = "correct horse battery"
-
-
-def mounted_app(site, name):
-    return site.extensions["mount_table"][name].app
-
-
-def registered_client(site, username):
-    """A client logged in as a new account, registered through the auth app."""
-    client = Client(site)
-    form = {"username": username, "password": PASSWORD, "confirm": PASSWORD}
-    assert client.post("/auth/register", data=form).status_code == 302
-    return client
+from tests.conftest import mounted_app
+from tests.conftest import registered_client
 
 
 def test_anonymous_posts_are_sent_to_log_in_first(site):

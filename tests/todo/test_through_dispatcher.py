@@ -7,15 +7,7 @@ from urllib.parse import urlsplit
 import pytest
 from werkzeug.test import Client
 
-PASSWORD = "correct horse battery"
-
-
-def register(site, username):
-    """A new account, logged in on the returned client (auth's register form, CSRF off)."""
-    client = Client(site)
-    form = {"username": username, "password": PASSWORD, "confirm": PASSWORD}
-    assert client.post("/auth/register", data=form).status_code == 302
-    return client
+from tests.conftest import registered_client
 
 
 def todo_ids(page):
@@ -38,7 +30,7 @@ def test_anonymous_users_are_sent_to_log_in_and_back(site):
 
 
 def test_a_logged_in_user_adds_completes_edits_and_deletes_todos(site):
-    alice = register(site, "alice")
+    alice = registered_client(site, "alice")
     page = page_of(alice)
     assert ">alice</a>" in page
     assert "Nothing to do yet" in page
@@ -68,7 +60,7 @@ def test_a_logged_in_user_adds_completes_edits_and_deletes_todos(site):
 
 
 def test_bad_input_through_the_mount_is_a_400_with_the_message(site):
-    alice = register(site, "alice")
+    alice = registered_client(site, "alice")
     response = alice.post("/todo/add", data={"title": "  "})
     assert response.status_code == 400
     assert "Write what needs doing." in response.get_data(as_text=True)
@@ -85,12 +77,12 @@ def test_bad_input_through_the_mount_is_a_400_with_the_message(site):
     ],
 )
 def test_a_second_user_gets_404_for_the_first_users_todos(site, method, path):
-    alice = register(site, "alice")
+    alice = registered_client(site, "alice")
     alice.post("/todo/add", data={"title": "Alice's secret"})
     alice.post("/todo/add", data={"title": "Alice's done one"})
     secret, done_one = todo_ids(page_of(alice))
     alice.post(f"/todo/{done_one}/toggle")
-    bob = register(site, "bob")
+    bob = registered_client(site, "bob")
 
     response = bob.open(path.format(id=secret), method=method, data={"title": "Bob was here"})
     assert response.status_code == 404
