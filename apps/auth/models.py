@@ -9,6 +9,7 @@ requests and commands after pushing auth's app context.
 from __future__ import annotations
 
 import secrets
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 from typing import ClassVar
@@ -96,9 +97,8 @@ def get_user_by_username(username: str) -> User | None:
 
 def add_user(username: str, password: str) -> User | None:
     """Create and commit an account; None when the name is taken (even by a racing request)."""
-    user = User(
-        username=username, username_key=username.lower(), password_hash=hash_password(password)
-    )
+    password_hash = hash_password(password)
+    user = User(username=username, username_key=username.lower(), password_hash=password_hash)
     db.session.add(user)
     try:
         # The unique constraint, not an earlier lookup, decides: two requests can
@@ -110,13 +110,38 @@ def add_user(username: str, password: str) -> User | None:
     return user
 
 
-def authenticate(username: str, password: str) -> User | None:
-    """The user if ``password`` is theirs; unknown names take as long as wrong passwords."""
-    user = get_user_by_username(username)
+@dataclass(frozen=True)
+class Credentials:
+    """What a password check needs, copied out of the row so no transaction stays open."""
+
+    id: int
+    username: str
+    password_hash: str
+    session_version: int
+
+
+def read_credentials(user: User | None) -> Credentials | None:
+    """A detached copy of ``user``'s credentials."""
     if user is None:
-        unknown_user_check(password)
         return None
-    return user if password_matches(user.password_hash, password) else None
+    return Credentials(user.id, user.username, user.password_hash, user.session_version)
+
+
+def end_transaction() -> None:
+    """End the open read, so a slow hash that follows holds no lock of auth's database.
+
+    On SQLite a POST's transaction holds the write lock: hashing inside it would
+    make every other login wait for this one's scrypt.
+    """
+    db.session.rollback()
+
+
+def credentials_match(credentials: Credentials | None, password: str) -> bool:
+    """Whether ``password`` is right; unknown names take as long as wrong passwords."""
+    if credentials is None:
+        unknown_user_check(password)
+        return False
+    return password_matches(credentials.password_hash, password)
 
 
 def end_all_sessions(user: User) -> None:
@@ -124,11 +149,15 @@ def end_all_sessions(user: User) -> None:
     user.session_version += 1
 
 
-def change_password(user: User, new_password: str) -> None:
-    """Store a new password and end every session of the user; commits."""
-    user.password_hash = hash_password(new_password)
+def change_password(user_id: int, new_password_hash: str) -> User | None:
+    """Store a new password hash and end every session of the user; commits."""
+    user = db.session.get(User, user_id)
+    if user is None:
+        return None
+    user.password_hash = new_password_hash
     end_all_sessions(user)
     db.session.commit()
+    return user
 
 
 def delete_account(user: User) -> None:

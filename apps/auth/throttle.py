@@ -1,9 +1,15 @@
 """Slow down password guessing: failed logins are counted in auth's database.
 
 Counting in the database, not in process memory, means every worker process and
-every host sees the same numbers. A failure counts twice: once for the username
-tried and once for the client address (``request.remote_addr``, which ProxyFix
-corrects when the site runs behind a configured proxy).
+every host sees the same numbers. A failure counts twice: once for the pair of
+username and client address (``request.remote_addr``, which ProxyFix corrects when
+the site runs behind a configured proxy), and once for the username alone.
+
+The pair limit is low: it stops one address guessing one account. The username
+ceiling is much higher: it stops guessing spread over many addresses. Someone
+guessing from elsewhere locks only their own pair, so the owner logging in from
+their usual address is not shut out by it; only a guessing campaign big enough
+to reach the ceiling is.
 """
 
 from __future__ import annotations
@@ -22,10 +28,11 @@ from .models import LoginFailure
 from .models import db
 
 THROTTLE_DEFAULTS = {
-    "LOGIN_FAILURE_LIMIT_PER_USER": 5,
-    "LOGIN_FAILURE_LIMIT_PER_ADDRESS": 20,
+    "LOGIN_FAILURE_LIMIT_PER_PAIR": 5,
+    "LOGIN_FAILURE_LIMIT_PER_USER": 100,
     "LOGIN_FAILURE_WINDOW_SECONDS": 900,
 }
+KEY_LENGTH = 100
 
 
 def user_key(username: str) -> str:
@@ -33,13 +40,18 @@ def user_key(username: str) -> str:
     return f"user:{username.lower()}"
 
 
+def pair_key(username: str) -> str:
+    """The key failures of one username from this request's address are counted under."""
+    address = request.remote_addr or "unknown"
+    return f"pair:{username.lower()} {address}"[:KEY_LENGTH]
+
+
 def throttle_keys(username: str) -> list[tuple[str, int]]:
     """Each key a login attempt is counted under, with its limit."""
     config = current_app.config
-    address = request.remote_addr or "unknown"
     return [
+        (pair_key(username), int(config["LOGIN_FAILURE_LIMIT_PER_PAIR"])),
         (user_key(username), int(config["LOGIN_FAILURE_LIMIT_PER_USER"])),
-        (f"address:{address}", int(config["LOGIN_FAILURE_LIMIT_PER_ADDRESS"])),
     ]
 
 
@@ -77,6 +89,5 @@ def record_failure(username: str) -> None:
 
 
 def forget_failures(username: str) -> None:
-    """After a successful login the username starts afresh (the address does not)."""
-    db.session.execute(delete(LoginFailure).where(LoginFailure.key == user_key(username)))
-    db.session.commit()
+    """After a successful login this pair starts afresh (the username's ceiling does not)."""
+    db.session.execute(delete(LoginFailure).where(LoginFailure.key == pair_key(username)))

@@ -18,18 +18,22 @@ from apps.common.identity import start_session
 from apps.common.mounts import is_mounted
 from apps.common.mounts import url_for_app
 
+from .events import log_event
 from .forms import DeleteForm
 from .forms import LoginForm
 from .forms import PasswordForm
 from .forms import RegisterForm
 from .models import User
 from .models import add_user
-from .models import authenticate
 from .models import change_password
+from .models import credentials_match
 from .models import db
 from .models import delete_account
 from .models import end_all_sessions
-from .passwords import password_matches
+from .models import end_transaction
+from .models import get_user_by_username
+from .models import read_credentials
+from .passwords import hash_password
 from .redirects import safe_next_url
 from .throttle import forget_failures
 from .throttle import record_failure
@@ -58,14 +62,19 @@ def check_reentered_password(user: User, field: Field, wrong: str) -> tuple[int,
     """None when ``field`` holds the user's password, else the error status and headers.
 
     Throttled like a login: a stolen session must not be able to guess its way to the
-    password, and from there to changing it or deleting the account.
+    password, and from there to changing it or deleting the account. The hash is
+    checked with no transaction open; ``user`` is expired afterwards.
     """
-    wait = seconds_until_allowed(user.username)
+    credentials = read_credentials(user)
+    wait = seconds_until_allowed(credentials.username)
+    end_transaction()
     if wait:
+        log_event("password-throttled", credentials.username, retry_after=wait)
         field.errors.append("Too many wrong passwords. Try again later.")
         return 429, {"Retry-After": str(wait)}
-    if not password_matches(user.password_hash, field.data):
-        record_failure(user.username)
+    if not credentials_match(credentials, field.data):
+        record_failure(credentials.username)
+        log_event("password-wrong", credentials.username)
         field.errors.append(wrong)
         return 400, {}
     return None
@@ -90,10 +99,12 @@ def register():
     form = RegisterForm(next=request.args.get("next"))
     if not form.validate_on_submit():
         return render_form("auth/register.html", form)
+    end_transaction()
     user = add_user(form.username.data, form.password.data)
     if user is None:
         form.username.errors.append("That username is taken. Choose another.")
         return render_form("auth/register.html", form)
+    log_event("registered", user.username)
     start_session(user.id, user.session_version)
     flash(f"Welcome, {user.username}! Your account is ready.", "success")
     return redirect_after_login(form.next.data)
@@ -105,18 +116,25 @@ def login():
     form = LoginForm(next=request.args.get("next"))
     if not form.validate_on_submit():
         return render_form("auth/login.html", form)
-    wait = seconds_until_allowed(form.username.data)
+    username = form.username.data
+    # A short read, the slow hash with no transaction open, then a short write.
+    wait = seconds_until_allowed(username)
+    credentials = read_credentials(get_user_by_username(username))
+    end_transaction()
     if wait:
+        log_event("login-throttled", username, retry_after=wait)
         page, status = render_form("auth/login.html", form, 429, retry_after=wait)
         return page, status, {"Retry-After": str(wait)}
-    user = authenticate(form.username.data, form.password.data)
-    if user is None:
-        record_failure(form.username.data)
+    if credentials is None or not credentials_match(credentials, form.password.data):
+        record_failure(username)
+        log_event("login-failed", username)
         # One message for both cases: it must not tell which usernames exist.
         form.password.errors.append("Wrong username or password.")
         return render_form("auth/login.html", form)
-    forget_failures(user.username)
-    start_session(user.id, user.session_version)
+    forget_failures(username)
+    db.session.commit()
+    log_event("login", credentials.username)
+    start_session(credentials.id, credentials.session_version)
     return redirect_after_login(form.next.data)
 
 
@@ -128,6 +146,7 @@ def logout():
         if user is not None:
             end_all_sessions(user)
             db.session.commit()
+            log_event("logout", g.user.username)
     end_session()
     flash("You are logged out.", "success")
     return redirect(url_for("auth.login"))
@@ -145,7 +164,10 @@ def password():
     if refused:
         status, headers = refused
         return *render_form("auth/password.html", form, status), headers
-    change_password(user, form.new.data)
+    user = change_password(g.user.id, hash_password(form.new.data))
+    if user is None:
+        abort(404)
+    log_event("password-changed", user.username)
     # This browser stays logged in, under the new session version.
     start_session(user.id, user.session_version)
     flash("Your password was changed. Other sessions were logged out.", "success")
@@ -164,11 +186,13 @@ def delete():
     if refused:
         status, headers = refused
         return *render_account(form, status), headers
+    user = db.get_or_404(User, g.user.id)
     try:
         delete_account(user)
     except Exception:
         current_app.logger.exception("Deleting user %s failed; rolled back.", g.user.id)
         abort(503, DELETE_FAILED)
+    log_event("account-deleted", g.user.username)
     end_session()
     flash("Your account and everything in it were deleted.", "success")
     return redirect(home_url())

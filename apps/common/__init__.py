@@ -12,10 +12,13 @@ from .config import load_config
 from .errors import register_error_pages
 from .identity import load_logged_in_user
 from .identity import login_url_for_current_page
+from .incoming import SiteRequest
+from .incoming import refuse_malformed_body
 from .mounts import mount_table
 from .mounts import url_for_app
-from .security import add_security_headers
 from .security import csrf
+from .security import with_security_headers
+from .sessions import TolerantSessionInterface
 
 # Templates (base.html, error.html) and the stylesheet, served by every app under
 # its own prefix so each app also works alone.
@@ -31,12 +34,16 @@ common = Blueprint(
 def create_flask_app(import_name: str, name: str, test_config: dict[str, Any] | None) -> Flask:
     """A Flask app with the project's config and shared protections in place."""
     app = Flask(import_name, instance_path=instance_path(), instance_relative_config=True)
+    app.request_class = SiteRequest
+    app.session_interface = TolerantSessionInterface()
     load_config(app, name, test_config)
     app.register_blueprint(common)
-    # g.user first, so even a CSRF error page knows who is logged in.
+    # g.user first, so even a CSRF error page knows who is logged in; then the body,
+    # so the CSRF check never meets a form it cannot read.
     app.before_request(load_logged_in_user)
+    app.before_request(refuse_malformed_body)
     csrf.init_app(app)
-    app.after_request(add_security_headers)
+    app.wsgi_app = with_security_headers(app)  # type: ignore[method-assign]
     register_error_pages(app)
     app.jinja_env.globals.update(
         url_for_app=url_for_app,

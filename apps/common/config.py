@@ -38,6 +38,10 @@ def default_config(app: Flask, name: str) -> dict[str, Any]:
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": None,  # decided in load_config once DEBUG is known
         "SESSION_LIFETIME_HOURS": 12,
+        "SESSION_ABSOLUTE_LIFETIME_DAYS": 30,
+        "HSTS_MAX_AGE_SECONDS": 365 * 24 * 3600,
+        "HSTS_INCLUDE_SUBDOMAINS": False,
+        "BUSY_RETRY_AFTER_SECONDS": 5,
         "MAX_CONTENT_LENGTH": 1024 * 1024,
         "MAX_FORM_MEMORY_SIZE": 512 * 1024,
         # Werkzeug's host check cannot match an IPv6 literal such as [::1].

@@ -10,6 +10,7 @@ signature only, which is enough for its own tests.
 from __future__ import annotations
 
 import functools
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -28,6 +29,7 @@ from .mounts import url_for_app
 
 USER_ID_KEY = "user_id"
 SESSION_VERSION_KEY = "session_version"
+LOGGED_IN_AT_KEY = "logged_in_at"
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -60,6 +62,9 @@ def load_logged_in_user() -> None:
     version = session.get(SESSION_VERSION_KEY)
     if not isinstance(user_id, int) or not isinstance(version, int):
         return
+    if login_has_expired():
+        session.clear()
+        return
     loader = current_app.extensions.get("user_loader", trust_signed_session)
     g.user = loader(user_id, version)
     if g.user is None:
@@ -73,7 +78,23 @@ def start_session(user_id: int, session_version: int) -> None:
     session.clear()
     session[USER_ID_KEY] = user_id
     session[SESSION_VERSION_KEY] = session_version
+    session[LOGGED_IN_AT_KEY] = int(time.time())
     session.permanent = True
+
+
+def login_has_expired() -> bool:
+    """Whether this login is older than ``SESSION_ABSOLUTE_LIFETIME_DAYS``.
+
+    Every response renews the cookie, so its own expiry is only an idle timeout; the
+    login time it carries caps the whole session. A session from before this
+    check existed has no login time: its clock starts now.
+    """
+    logged_in_at = session.get(LOGGED_IN_AT_KEY)
+    if not isinstance(logged_in_at, int):
+        session[LOGGED_IN_AT_KEY] = int(time.time())
+        return False
+    days = float(current_app.config["SESSION_ABSOLUTE_LIFETIME_DAYS"])
+    return time.time() - logged_in_at > days * 86400
 
 
 def end_session() -> None:

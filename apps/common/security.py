@@ -2,10 +2,18 @@
 
 from __future__ import annotations
 
-from flask import Response
-from flask_wtf.csrf import CSRFProtect
+import logging
+from collections.abc import Callable
+from collections.abc import Iterable
+from typing import Any
 
-csrf = CSRFProtect()
+from flask import Flask
+
+from .csrf import RotatingCSRFProtect
+
+csrf = RotatingCSRFProtect()
+
+logger = logging.getLogger(__name__)
 
 # No inline script or style anywhere: templates load /static files only.
 CONTENT_SECURITY_POLICY = "; ".join(
@@ -27,9 +35,53 @@ SECURITY_HEADERS = {
     "Cross-Origin-Opener-Policy": "same-origin",
 }
 
+BARE_ERROR = b"500 Internal Server Error"
 
-def add_security_headers(response: Response) -> Response:
-    """After each request: headers that keep the page out of frames and sniffers."""
-    for name, value in SECURITY_HEADERS.items():
-        response.headers.setdefault(name, value)
-    return response
+
+def strict_transport_security(config: dict[str, Any]) -> str:
+    """The ``Strict-Transport-Security`` value the config asks for."""
+    value = f"max-age={int(config['HSTS_MAX_AGE_SECONDS'])}"
+    if config["HSTS_INCLUDE_SUBDOMAINS"]:
+        value += "; includeSubDomains"
+    return value
+
+
+def headers_for(environ: dict[str, Any], config: dict[str, Any]) -> dict[str, str]:
+    """Every security header of a response; HSTS only when the request came over https.
+
+    ``wsgi.url_scheme`` is https when the server terminated TLS, or when ProxyFix
+    (configured with ``PROXY_FIX_X_PROTO``) trusted the proxy's ``X-Forwarded-Proto``.
+    """
+    headers = dict(SECURITY_HEADERS)
+    if environ.get("wsgi.url_scheme") == "https":
+        headers["Strict-Transport-Security"] = strict_transport_security(config)
+    return headers
+
+
+def with_security_headers(app: Flask) -> Callable[..., Iterable[bytes]]:
+    """Wrap ``app.wsgi_app`` so every response, even a bare 500, carries the headers.
+
+    Flask's ``after_request`` never sees a response made after a failing error
+    handler; WSGI's ``start_response`` sees every one.
+    """
+    wsgi_app = app.wsgi_app
+
+    def secured(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+        extra = headers_for(environ, app.config)
+
+        def start(status: str, headers: list[tuple[str, str]], *exc_info: Any) -> Any:
+            present = {name.lower() for name, _value in headers}
+            headers += [
+                (name, value) for name, value in extra.items() if name.lower() not in present
+            ]
+            return start_response(status, headers, *exc_info)
+
+        try:
+            return wsgi_app(environ, start)
+        except Exception:
+            # Only reached when Flask's own error handling failed.
+            logger.exception("Unhandled error outside Flask's error handlers")
+            start("500 INTERNAL SERVER ERROR", [("Content-Type", "text/plain")])
+            return [BARE_ERROR]
+
+    return secured

@@ -1,6 +1,7 @@
 """Registering, logging in and out, and the session cookie they leave."""
 
 import threading
+import time
 
 import pytest
 from flask import json
@@ -150,12 +151,14 @@ def test_login_starts_a_fresh_session(client, auth):
         assert "planted_by_attacker" not in session
 
 
-def test_session_cookie_holds_only_the_user_id_and_version(app, client, auth):
+def test_session_cookie_holds_only_the_user_id_version_and_login_time(app, client, auth):
     auth.register()
     auth.logout()
+    before = int(time.time())
     auth.login()
     payload = session_cookie_payload(app, client)
     user = stored_user(app)
+    assert before <= payload.pop("logged_in_at") <= time.time()
     assert payload == {
         "user_id": user.id,
         "session_version": user.session_version,

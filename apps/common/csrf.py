@@ -1,0 +1,57 @@
+"""CSRF protection that honours ``SECRET_KEY_FALLBACKS`` as Flask's sessions do.
+
+Flask-WTF signs each form's token with the current secret key only. After a key
+rotation the session (signed with the old key) still reads, but every form rendered
+before the rotation would answer 400: here a token signed with a fallback key still
+counts, for as long as that key stays in ``SECRET_KEY_FALLBACKS``.
+"""
+
+from __future__ import annotations
+
+from flask import current_app
+from flask import g
+from flask import request
+from flask_wtf.csrf import CSRFProtect
+from flask_wtf.csrf import same_origin
+from flask_wtf.csrf import validate_csrf
+from wtforms import ValidationError
+
+
+def accepted_keys() -> list[str]:
+    """The key tokens are signed with now, then each key still accepted."""
+    config = current_app.config
+    current = config.get("WTF_CSRF_SECRET_KEY") or current_app.secret_key
+    return [current, *(config.get("SECRET_KEY_FALLBACKS") or [])]
+
+
+def token_error(token: str | None) -> str | None:
+    """None when ``token`` is valid under any accepted key, else the reason it is not."""
+    reason = None
+    for key in accepted_keys():
+        try:
+            validate_csrf(token, secret_key=key)
+        except ValidationError as error:
+            reason = reason or error.args[0]
+        else:
+            return None
+    return reason
+
+
+class RotatingCSRFProtect(CSRFProtect):
+    """Flask-WTF's ``CSRFProtect``, with the token check trying the fallback keys."""
+
+    def protect(self, apply_exemptions: bool = False) -> None:
+        """Validate CSRF on the current request, as Flask-WTF does."""
+        if apply_exemptions and (not request.endpoint or self._is_exempt()):
+            return
+        if request.method not in current_app.config["WTF_CSRF_METHODS"]:
+            return
+        reason = token_error(self._get_csrf_token())
+        if reason:
+            self._error_response(reason)
+        if request.is_secure and current_app.config["WTF_CSRF_SSL_STRICT"]:
+            if not request.referrer:
+                self._error_response("The referrer header is missing.")
+            if not same_origin(request.referrer, f"https://{request.host}/"):
+                self._error_response("The referrer does not match the host.")
+        g.csrf_valid = True
