@@ -25,6 +25,18 @@ limit_request_line = 4094
 limit_request_fields = 100
 limit_request_field_size = 8190
 
+# Forwarded headers are trusted only through the site's PROXY_FIX_* settings
+# (ProxyFix), never by gunicorn itself, whatever the peer's address.
+forwarded_allow_ips = ""
+
+
+def pre_request(worker, req):
+    """Say ``Connection: close`` up front when the site may leave the body unread."""
+    from apps.common.serving import close_after_unread_body
+
+    close_after_unread_body(worker, req)
+
+
 # gunicorn's control socket (a fixed path under the home folder) is not used here.
 control_socket_disable = True
 

@@ -125,7 +125,7 @@ def login():
         log_event("login-throttled", username, retry_after=wait)
         page, status = render_form("auth/login.html", form, 429, retry_after=wait)
         return page, status, {"Retry-After": str(wait)}
-    if credentials is None or not credentials_match(credentials, form.password.data):
+    if not credentials_match(credentials, form.password.data):
         record_failure(username)
         log_event("login-failed", username)
         # One message for both cases: it must not tell which usernames exist.

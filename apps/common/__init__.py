@@ -14,6 +14,7 @@ from .identity import load_logged_in_user
 from .identity import login_url_for_current_page
 from .incoming import SiteRequest
 from .incoming import refuse_malformed_body
+from .incoming import refuse_malformed_host
 from .mounts import mount_table
 from .mounts import url_for_app
 from .security import csrf
@@ -40,6 +41,7 @@ def create_flask_app(import_name: str, name: str, test_config: dict[str, Any] | 
     app.register_blueprint(common)
     # g.user first, so even a CSRF error page knows who is logged in; then the body,
     # so the CSRF check never meets a form it cannot read.
+    app.before_request(refuse_malformed_host)
     app.before_request(load_logged_in_user)
     app.before_request(refuse_malformed_body)
     csrf.init_app(app)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 from typing import Any
 
 from flask import Request
@@ -15,6 +16,8 @@ logger = logging.getLogger(__name__)
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 MALFORMED_BODY = "The request body could not be read as a form."
+# A name or IPv4 address, or a bracketed IPv6 address, then at most one port.
+HOST_PATTERN = re.compile(r"([a-z0-9.-]+|\[[a-f0-9:.]+\])(:[0-9]{1,5})?")
 
 
 class SiteRequest(Request):
@@ -29,6 +32,17 @@ class SiteRequest(Request):
         if host:
             environ["HTTP_HOST"] = host.lower()
         super().__init__(environ, *args, **kwargs)
+
+
+def refuse_malformed_host() -> None:
+    """Before each request: a ``Host`` with more than one port is a 400.
+
+    Werkzeug drops a trailing ``:80`` before it checks ``TRUSTED_HOSTS``, so
+    ``127.0.0.1:8100:80`` would pass as ``127.0.0.1:8100``.
+    """
+    host = request.headers.get("Host")
+    if host is not None and not HOST_PATTERN.fullmatch(host):
+        abort(400, "The Host header is not a host name with at most one port.")
 
 
 def refuse_malformed_body() -> None:
