@@ -95,3 +95,12 @@ def read_secret_key(key_file: Path) -> str:
             return key
         time.sleep(0.01)
     raise RuntimeError(f"{key_file} is empty; delete it to generate a new key.")
+
+
+def ensure_instance_folder(app: Flask) -> None:
+    """Create the instance folder, where the default SQLite files live.
+
+    Without a key in the environment, loading the config creates it for the key
+    file; with ``FLASK_SECRET_KEY`` set nothing else would, so schema commands call this.
+    """
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
