@@ -13,6 +13,9 @@ from typing import Any
 import click
 import flask_migrate
 from flask import Flask
+from flask import Response
+from flask import request
+from flask import request_finished
 from werkzeug.middleware.dispatcher import DispatcherMiddleware
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.serving import run_simple
@@ -32,6 +35,9 @@ from apps.common.config import load_config
 from apps.common.db import current_database
 from apps.common.identity import CurrentUser
 from apps.common.identity import set_user_loader
+from apps.common.metrics import metrics_wsgi_app
+from apps.common.metrics import record_account_deletion
+from apps.common.metrics import record_login
 from apps.common.mounts import Mount
 from apps.common.mounts import share_mount_table
 from apps.common.schema import SchemaGate
@@ -107,8 +113,25 @@ def connect_apps(apps: dict[str, Flask]) -> None:
             current_database().session.commit()
 
     account_deleting.connect(delete_rows_of_user, sender=auth_app)
+    request_finished.connect(count_auth_outcomes, sender=auth_app)
     # Blinker holds receivers weakly: keep this one alive exactly as long as auth.
     auth_app.extensions["account_deleting_receiver"] = delete_rows_of_user
+
+
+def count_auth_outcomes(sender: Flask, response: Response, **extra: Any) -> None:
+    """Count logins and account deletions from auth's answers (its documented statuses).
+
+    A login POST answered 302 logged in, 429 was throttled, 400 failed (a wrong
+    password or an invalid form); a delete POST answered 302 deleted the account.
+    """
+    if request.method != "POST" or not sender.config["METRICS_ENABLED"]:
+        return
+    if request.endpoint == "auth.login":
+        outcome = {302: "success", 400: "failure", 429: "throttled"}.get(response.status_code)
+        if outcome:
+            record_login(outcome)
+    elif request.endpoint == "auth.delete" and response.status_code == 302:
+        record_account_deletion()
 
 
 def create_dispatcher(test_config: dict[str, Any] | None = None) -> Flask:
@@ -124,6 +147,8 @@ def create_dispatcher(test_config: dict[str, Any] | None = None) -> Flask:
     )
     front = Flask(__name__, instance_path=instance_path(), instance_relative_config=True)
     load_config(front, "dispatcher", test_config)
+    if front.config["METRICS_ENABLED"]:
+        middleware.mounts["/metrics"] = metrics_wsgi_app(front.config)
     gated = SchemaGate(middleware, {mount.name: mount.app for mount in mounts})
     front.wsgi_app = with_proxy_fix(gated, front.config)  # type: ignore[method-assign]
     front.extensions["mount_table"] = {mount.name: mount for mount in mounts}

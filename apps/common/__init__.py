@@ -14,6 +14,7 @@ from .identity import load_logged_in_user
 from .identity import login_url_for_current_page
 from .mounts import mount_table
 from .mounts import url_for_app
+from .requestlog import init_request_log
 from .security import add_security_headers
 from .security import csrf
 
@@ -33,6 +34,7 @@ def create_flask_app(import_name: str, name: str, test_config: dict[str, Any] | 
     app = Flask(import_name, instance_path=instance_path(), instance_relative_config=True)
     load_config(app, name, test_config)
     app.register_blueprint(common)
+    init_request_log(app)
     # g.user first, so even a CSRF error page knows who is logged in.
     app.before_request(load_logged_in_user)
     csrf.init_app(app)

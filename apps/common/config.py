@@ -47,6 +47,10 @@ def default_config(app: Flask, name: str) -> dict[str, Any]:
         "PROXY_FIX_X_PROTO": 0,
         "PROXY_FIX_X_HOST": 0,
         "PROXY_FIX_X_PREFIX": 0,
+        # Operations (issue 14): one JSON line per request; /metrics only when enabled.
+        "REQUEST_LOG": True,
+        "METRICS_ENABLED": False,
+        "METRICS_ALLOWED_ADDRESSES": [],
     }
 
 

@@ -41,6 +41,8 @@ if TYPE_CHECKING:
     from _typeshed.wsgi import WSGIEnvironment
 
 UPGRADE_COMMAND = "python dispatcher.py db upgrade"
+# What operators watch answers even while a schema is behind.
+ALWAYS_ANSWERED = frozenset({"/healthz", "/metrics"})
 logger = logging.getLogger(__name__)
 
 
@@ -166,7 +168,7 @@ class SchemaGate:
     Servers import ``dispatcher:application`` and never change the schema (only
     ``python dispatcher.py run`` and ``db upgrade`` do). Once every app was found
     current, this process stops asking: the gate then costs one attribute read.
-    ``/healthz`` always passes, to report each app itself.
+    ``/healthz`` and ``/metrics`` always pass: they are how operators see it.
     """
 
     def __init__(self, wsgi_app: WSGIApplication, apps: dict[str, Flask]) -> None:
@@ -176,7 +178,7 @@ class SchemaGate:
 
     def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
         """Serve the request, or refuse it while a schema is behind."""
-        if not self.ready and environ.get("PATH_INFO") != "/healthz":
+        if not self.ready and environ.get("PATH_INFO") not in ALWAYS_ANSWERED:
             outdated = outdated_apps(self.apps)
             if outdated:
                 logger.error(not_ready_message(outdated))
