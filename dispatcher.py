@@ -40,12 +40,12 @@ from apps.common.metrics import record_account_deletion
 from apps.common.metrics import record_login
 from apps.common.mounts import Mount
 from apps.common.mounts import share_mount_table
-from apps.common.schema import SchemaGate
 from apps.common.schema import database_revision_or_none
 from apps.common.schema import has_migrations
 from apps.common.schema import head_revision
 from apps.common.schema import models_differ
 from apps.common.schema import schema_work
+from apps.common.schemagate import SchemaGate
 from apps.message.models import count_messages
 from apps.message.models import delete_user_messages
 from apps.portal.dashboard import add_counter

@@ -10,13 +10,10 @@ so its history moves with its package and never meets another app's.
 from __future__ import annotations
 
 import functools
-import logging
-from collections.abc import Iterable
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from alembic import command
 from alembic.migration import MigrationContext
@@ -30,20 +27,11 @@ from sqlalchemy import column
 from sqlalchemy import select
 from sqlalchemy import table
 from sqlalchemy.exc import SQLAlchemyError
-from werkzeug.wrappers import Response
 
 from .db import check_database
 from .db import current_database
 
-if TYPE_CHECKING:
-    from _typeshed.wsgi import StartResponse
-    from _typeshed.wsgi import WSGIApplication
-    from _typeshed.wsgi import WSGIEnvironment
-
 UPGRADE_COMMAND = "python dispatcher.py db upgrade"
-# What operators watch answers even while a schema is behind.
-ALWAYS_ANSWERED = frozenset({"/healthz", "/metrics"})
-logger = logging.getLogger(__name__)
 
 
 @dataclass
@@ -142,50 +130,6 @@ def check_schema(app: Flask) -> str:
         return "ok" if schema_is_current(app) else "outdated"
     except SQLAlchemyError:
         return "unavailable"
-
-
-def outdated_apps(apps: dict[str, Flask]) -> list[str]:
-    """The names of the apps whose schema is not (known to be) at its head revision."""
-    names = []
-    for name, app in apps.items():
-        with app.app_context():
-            if check_schema(app) != "ok":
-                names.append(name)
-    return names
-
-
-def not_ready_message(names: list[str]) -> str:
-    """What an operator reads when a schema is behind: which apps, and the command."""
-    return (
-        f"The database of {', '.join(names)} is not at its newest schema (or cannot be "
-        f"reached). Run: {UPGRADE_COMMAND}"
-    )
-
-
-class SchemaGate:
-    """WSGI middleware: 503 naming the apps and the command until every schema is current.
-
-    Servers import ``dispatcher:application`` and never change the schema (only
-    ``python dispatcher.py run`` and ``db upgrade`` do). Once every app was found
-    current, this process stops asking: the gate then costs one attribute read.
-    ``/healthz`` and ``/metrics`` always pass: they are how operators see it.
-    """
-
-    def __init__(self, wsgi_app: WSGIApplication, apps: dict[str, Flask]) -> None:
-        self.wsgi_app = wsgi_app
-        self.apps = {name: app for name, app in apps.items() if has_migrations(app)}
-        self.ready = False
-
-    def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
-        """Serve the request, or refuse it while a schema is behind."""
-        if not self.ready and environ.get("PATH_INFO") not in ALWAYS_ANSWERED:
-            outdated = outdated_apps(self.apps)
-            if outdated:
-                logger.error(not_ready_message(outdated))
-                response = Response(not_ready_message(outdated) + "\n", 503, mimetype="text/plain")
-                return response(environ, start_response)
-            self.ready = True
-        return self.wsgi_app(environ, start_response)
 
 
 def database_revision_or_none(app: Flask) -> str | None:

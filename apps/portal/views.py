@@ -5,7 +5,7 @@ from flask import g
 from flask import render_template
 
 from apps.common.mounts import mount_table
-from apps.common.schema import not_ready_message
+from apps.common.schemagate import not_ready_message
 
 from .dashboard import check_health
 from .dashboard import gather_counts
