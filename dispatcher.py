@@ -11,7 +11,11 @@ from collections.abc import Callable
 from typing import Any
 
 import click
+import flask_migrate
 from flask import Flask
+from flask import Response
+from flask import request
+from flask import request_finished
 from werkzeug.middleware.dispatcher import DispatcherMiddleware
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.serving import run_simple
@@ -25,13 +29,23 @@ from apps.auth.models import delete_account
 from apps.auth.models import find_session_user
 from apps.auth.models import get_user_by_username
 from apps.auth.signals import account_deleting
+from apps.common.config import ensure_instance_folder
 from apps.common.config import instance_path
 from apps.common.config import load_config
 from apps.common.db import current_database
 from apps.common.identity import CurrentUser
 from apps.common.identity import set_user_loader
+from apps.common.metrics import metrics_wsgi_app
+from apps.common.metrics import record_account_deletion
+from apps.common.metrics import record_login
 from apps.common.mounts import Mount
 from apps.common.mounts import share_mount_table
+from apps.common.schema import database_revision_or_none
+from apps.common.schema import has_migrations
+from apps.common.schema import head_revision
+from apps.common.schema import models_differ
+from apps.common.schema import schema_work
+from apps.common.schemagate import SchemaGate
 from apps.message.models import count_messages
 from apps.message.models import delete_user_messages
 from apps.portal.dashboard import add_counter
@@ -99,8 +113,25 @@ def connect_apps(apps: dict[str, Flask]) -> None:
             current_database().session.commit()
 
     account_deleting.connect(delete_rows_of_user, sender=auth_app)
+    request_finished.connect(count_auth_outcomes, sender=auth_app)
     # Blinker holds receivers weakly: keep this one alive exactly as long as auth.
     auth_app.extensions["account_deleting_receiver"] = delete_rows_of_user
+
+
+def count_auth_outcomes(sender: Flask, response: Response, **extra: Any) -> None:
+    """Count logins and account deletions from auth's answers (its documented statuses).
+
+    A login POST answered 302 logged in, 429 was throttled, 400 failed (a wrong
+    password or an invalid form); a delete POST answered 302 deleted the account.
+    """
+    if request.method != "POST" or not sender.config["METRICS_ENABLED"]:
+        return
+    if request.endpoint == "auth.login":
+        outcome = {302: "success", 400: "failure", 429: "throttled"}.get(response.status_code)
+        if outcome:
+            record_login(outcome)
+    elif request.endpoint == "auth.delete" and response.status_code == 302:
+        record_account_deletion()
 
 
 def create_dispatcher(test_config: dict[str, Any] | None = None) -> Flask:
@@ -116,7 +147,10 @@ def create_dispatcher(test_config: dict[str, Any] | None = None) -> Flask:
     )
     front = Flask(__name__, instance_path=instance_path(), instance_relative_config=True)
     load_config(front, "dispatcher", test_config)
-    front.wsgi_app = with_proxy_fix(middleware, front.config)  # type: ignore[method-assign]
+    if front.config["METRICS_ENABLED"]:
+        middleware.mounts["/metrics"] = metrics_wsgi_app(front.config)
+    gated = SchemaGate(middleware, {mount.name: mount.app for mount in mounts})
+    front.wsgi_app = with_proxy_fix(gated, front.config)  # type: ignore[method-assign]
     front.extensions["mount_table"] = {mount.name: mount for mount in mounts}
     return front
 
@@ -160,7 +194,7 @@ def cli(context: click.Context) -> None:
 @click.option("--processes", default=1, show_default=True, type=click.IntRange(min=1))
 @click.option("--server", type=click.Choice(["werkzeug", "gevent"]), default="werkzeug")
 def run(host: str, port: int, debug: bool, threaded: bool, processes: int, server: str) -> None:
-    """Serve every app on one port over plain HTTP (development), tables created first."""
+    """Serve every app on one port over plain HTTP (development), schemas upgraded first."""
     if server == "gevent":
         serve_with_gevent(host, port, debug)
         return
@@ -177,9 +211,9 @@ def run(host: str, port: int, debug: bool, threaded: bool, processes: int, serve
 
 
 def create_development_site(debug: bool) -> Flask:
-    """The site for a laptop: plain-http cookies, and tables made on first run."""
+    """The site for a laptop: plain-http cookies, and schemas upgraded on every start."""
     site = create_dispatcher({"DEBUG": debug, "SESSION_COOKIE_SECURE": False})
-    create_tables(site)
+    upgrade_databases(site)
     return site
 
 
@@ -209,24 +243,64 @@ def routes() -> None:
         click.echo(f"{path:{widths[0]}}  {methods:{widths[1]}}  {endpoint:{widths[2]}}  {name}")
 
 
-def create_tables(site: Flask) -> list[str]:
-    """Create the missing tables of every app that has a database; return those apps."""
-    initialized = []
+def upgrade_databases(site: Flask) -> list[str]:
+    """Upgrade every app's schema to its newest revision; return the apps upgraded."""
+    upgraded = []
+    ensure_instance_folder(site)
     for mount in mounted(site):
-        database = mount.app.extensions.get("sqlalchemy")
-        if database is None:
+        if not has_migrations(mount.app):
             continue
-        # Offline work: an app context, no request. create_all uses this app's engine.
-        with mount.app.app_context():
-            database.create_all()
-        initialized.append(mount.name)
-    return initialized
+        # Offline work: an app context, no request. Alembic uses this app's engine.
+        with schema_work(mount.app):
+            flask_migrate.upgrade()
+        upgraded.append(mount.name)
+    return upgraded
+
+
+@cli.group()
+def db() -> None:
+    """Every app's schema migrations (each app has its own, in apps/<name>/migrations)."""
+
+
+@db.command("upgrade")
+def db_upgrade() -> None:
+    """Upgrade every app's database to its newest revision (adopting pre-migration ones)."""
+    for name in upgrade_databases(create_dispatcher()):
+        click.echo(f"Initialized the {name} database.")
+
+
+@db.command("current")
+def db_current() -> None:
+    """Show each app's revision and the newest one."""
+    for mount in mounted(create_dispatcher()):
+        if has_migrations(mount.app):
+            with schema_work(mount.app):
+                revision = database_revision_or_none(mount.app)
+            state = "current" if revision == head_revision(mount.app) else "behind"
+            click.echo(
+                f"{mount.name:9} {revision or 'none'} (head {head_revision(mount.app)}, {state})"
+            )
+
+
+@db.command("check")
+def db_check() -> None:
+    """Exit 1 when an app's models differ from its migrations (its database at head)."""
+    differing = []
+    for mount in mounted(create_dispatcher()):
+        if has_migrations(mount.app):
+            with schema_work(mount.app):
+                problem = models_differ(mount.app)
+            click.echo(f"{mount.name:9} {problem or 'models match migrations'}")
+            if problem:
+                differing.append(mount.name)
+    if differing:
+        raise click.ClickException(f"Models and migrations differ: {', '.join(differing)}.")
 
 
 @cli.command("init-db")
 def init_db() -> None:
-    """Create the tables of every app that has a database."""
-    for name in create_tables(create_dispatcher()):
+    """Another name for ``db upgrade``: create or upgrade every app's schema."""
+    for name in upgrade_databases(create_dispatcher()):
         click.echo(f"Initialized the {name} database.")
 
 

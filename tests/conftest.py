@@ -33,6 +33,7 @@ from sqlalchemy import event
 from werkzeug.serving import make_server
 from werkzeug.test import Client
 
+from apps.common.schema import create_current_schema
 from dispatcher import create_dispatcher
 
 APP_NAMES = ("portal", "auth", "todo", "message")
@@ -159,11 +160,9 @@ class SignedSessionActions:
 
 
 def create_tables(app: Flask) -> None:
-    """Create ``app``'s tables in its (empty) test database."""
-    database = app.extensions.get("sqlalchemy")
-    if database is not None:
-        with app.app_context():
-            database.create_all()
+    """Create ``app``'s tables in its (empty) test database, marked as the newest revision."""
+    if app.extensions.get("sqlalchemy") is not None:
+        create_current_schema(app)
 
 
 def dispose_engines(app: Flask) -> None:

@@ -86,3 +86,15 @@ def test_commands_push_app_contexts_only_never_a_request(runner):
     assert result.exit_code == 0, result.output
     assert {name for name, _ in pushed} == {"portal", "auth", "todo", "message"}
     assert not any(in_request for _, in_request in pushed)
+
+
+def test_init_db_creates_the_instance_folder_when_the_key_comes_from_the_environment(
+    monkeypatch, tmp_path
+):
+    folder = tmp_path / "not" / "there" / "yet"
+    monkeypatch.setenv("DISPATCHER_INSTANCE_PATH", str(folder))
+    monkeypatch.setenv("FLASK_SECRET_KEY", "a key from the environment")
+    result = CliRunner().invoke(cli, ["init-db"])
+    assert result.exit_code == 0, result.output
+    assert (folder / "todo.sqlite").is_file()
+    assert not (folder / "secret_key").exists()

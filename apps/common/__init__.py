@@ -17,6 +17,7 @@ from .incoming import refuse_malformed_body
 from .incoming import refuse_malformed_host
 from .mounts import mount_table
 from .mounts import url_for_app
+from .requestlog import init_request_log
 from .security import csrf
 from .security import with_security_headers
 from .sessions import TolerantSessionInterface
@@ -39,6 +40,7 @@ def create_flask_app(import_name: str, name: str, test_config: dict[str, Any] | 
     app.session_interface = TolerantSessionInterface()
     load_config(app, name, test_config)
     app.register_blueprint(common)
+    init_request_log(app)
     # g.user first, so even a CSRF error page knows who is logged in; then the body,
     # so the CSRF check never meets a form it cannot read.
     app.before_request(refuse_malformed_host)

@@ -51,6 +51,10 @@ def default_config(app: Flask, name: str) -> dict[str, Any]:
         "PROXY_FIX_X_PROTO": 0,
         "PROXY_FIX_X_HOST": 0,
         "PROXY_FIX_X_PREFIX": 0,
+        # Operations (issue 14): one JSON line per request; /metrics only when enabled.
+        "REQUEST_LOG": True,
+        "METRICS_ENABLED": False,
+        "METRICS_ALLOWED_ADDRESSES": [],
     }
 
 
@@ -99,3 +103,12 @@ def read_secret_key(key_file: Path) -> str:
             return key
         time.sleep(0.01)
     raise RuntimeError(f"{key_file} is empty; delete it to generate a new key.")
+
+
+def ensure_instance_folder(app: Flask) -> None:
+    """Create the instance folder, where the default SQLite files live.
+
+    Without a key in the environment, loading the config creates it for the key
+    file; with ``FLASK_SECRET_KEY`` set nothing else would, so schema commands call this.
+    """
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)

@@ -6,9 +6,11 @@ import functools
 import sqlite3
 from datetime import UTC
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 import click
+import flask_migrate
 from flask import Flask
 from flask import current_app
 from flask import has_request_context
@@ -22,6 +24,8 @@ from sqlalchemy import event
 from sqlalchemy import text
 from sqlalchemy.types import TypeDecorator
 
+from .config import ensure_instance_folder
+
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 BUSY_TIMEOUT_MS = 10_000
 # PostgreSQL's integer stops here: a larger id in a URL is a missing row (404), not an
@@ -30,13 +34,18 @@ MAX_ROW_ID = 2**31 - 1
 
 
 def init_database(app: Flask, db: SQLAlchemy) -> None:
-    """Bind ``db`` to ``app``, tune SQLite, and add the app's ``init-db`` command."""
+    """Bind ``db`` to ``app``, tune SQLite, and add its migrations and ``init-db`` command."""
+    # Imported here: the schema module builds on this one.
+    from .schema import init_migrations
+
     db.init_app(app)
     with app.app_context():
         for engine in db.engines.values():
             if engine.dialect.name == "sqlite":
                 event.listen(engine, "connect", configure_sqlite_connection)
                 event.listen(engine, "begin", functools.partial(begin_sqlite_transaction, app))
+    if (Path(app.root_path) / "migrations").is_dir():
+        init_migrations(app, db)
     app.cli.add_command(init_db_command)
 
 
@@ -91,8 +100,15 @@ def check_database() -> None:
 @click.command("init-db")
 @with_appcontext
 def init_db_command() -> None:
-    """Create this app's tables if they do not exist yet."""
-    current_database().create_all()
+    """Upgrade this app's schema to the newest revision (``flask db upgrade``).
+
+    An app without a migrations folder just gets its missing tables.
+    """
+    ensure_instance_folder(current_app)
+    if "migrate" in current_app.extensions:
+        flask_migrate.upgrade()
+    else:
+        current_database().create_all()
     click.echo(f"Initialized the {current_app.config['APP_NAME']} database.")
 
 

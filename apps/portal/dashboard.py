@@ -16,6 +16,8 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from apps.common.db import check_database
 from apps.common.mounts import mount_table
+from apps.common.schema import check_schema
+from apps.common.schema import has_migrations
 
 
 @dataclass(frozen=True)
@@ -46,13 +48,16 @@ def gather_counts() -> dict[str, int | None]:
 
 
 def check_health() -> dict[str, str]:
-    """``"ok"`` or ``"unavailable"`` for every mounted app, after asking its database."""
+    """``ok``, ``outdated`` (schema behind) or ``unavailable`` for every mounted app."""
     health = {}
     for mount in mount_table().values():
         if "sqlalchemy" not in mount.app.extensions:
             health[mount.name] = "ok"
             continue
         with mount.app.app_context():
+            if has_migrations(mount.app):
+                health[mount.name] = check_schema(mount.app)
+                continue
             try:
                 check_database()
             except SQLAlchemyError:

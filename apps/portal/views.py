@@ -5,6 +5,7 @@ from flask import g
 from flask import render_template
 
 from apps.common.mounts import mount_table
+from apps.common.schemagate import not_ready_message
 
 from .dashboard import check_health
 from .dashboard import gather_counts
@@ -25,8 +26,11 @@ def index():
 
 @bp.get("/healthz")
 def healthz():
-    """Check every mounted app's database; 503 names the apps that are down."""
+    """Check every mounted app's database and schema; 503 names the apps that are not ok."""
     apps = check_health()
     healthy = all(state == "ok" for state in apps.values())
-    body = {"status": "ok" if healthy else "unavailable", "apps": apps}
+    body: dict[str, object] = {"status": "ok" if healthy else "unavailable", "apps": apps}
+    outdated = [name for name, state in apps.items() if state == "outdated"]
+    if outdated:
+        body["fix"] = not_ready_message(outdated)
     return body, 200 if healthy else 503

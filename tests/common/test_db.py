@@ -87,13 +87,13 @@ def test_a_post_takes_the_write_lock_only_in_the_database_of_the_app_it_entered(
     from werkzeug.test import Client
 
     from dispatcher import create_dispatcher
-    from dispatcher import create_tables
     from dispatcher import mounted_apps
+    from dispatcher import upgrade_databases
 
     overrides = {name: {"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/{name}.sqlite"}
                  for name in ("portal", "auth", "todo", "message")}  # fmt: skip
     site = create_dispatcher({"TESTING": True, "WTF_CSRF_ENABLED": False, **overrides})
-    create_tables(site)
+    upgrade_databases(site)
     apps = mounted_apps(site)
     client = Client(site)
     password = "correct horse battery"

@@ -1,0 +1,103 @@
+"""One structured (JSON) log line per request, with a request id the client can see.
+
+The line names the app, endpoint, method, path (never the query string, which may
+carry tokens), status, duration and the logged-in user's id. No header, cookie or
+form value is ever logged. ``X-Request-ID`` from a proxy is kept when it looks like
+an id, else a new one is made; either way the response carries it back.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+import sys
+import time
+import uuid
+
+from flask import Flask
+from flask import Response
+from flask import current_app
+from flask import g
+from flask import request
+
+from .metrics import observe_request
+
+LOGGER_NAME = "apps.requests"
+# What nginx's $request_id, a UUID or most tracing ids look like; nothing that could
+# break a log line or a header.
+SANE_REQUEST_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:-]{0,127}")
+
+logger = logging.getLogger(LOGGER_NAME)
+
+
+def configure_request_logging() -> None:
+    """Send request lines to stderr, one JSON object each; once per process.
+
+    The dispatcher calls it for the whole site, and every app's factory too, so an
+    app running alone logs the same way. A handler set up by the operator (through
+    ``logging.config``) beforehand is left alone.
+    """
+    if logger.handlers:
+        return
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("%(message)s"))
+    logger.addHandler(handler)
+    logger.setLevel(logging.INFO)
+    # The line is complete as it is: the root logger would print it a second time.
+    logger.propagate = False
+
+
+def init_request_log(app: Flask) -> None:
+    """Give every request of ``app`` an id and, unless disabled, a log line."""
+    configure_request_logging()
+    app.before_request(start_request_log)
+    app.after_request(finish_request_log)
+
+
+def request_id_from(header: str | None) -> str:
+    """The client's or proxy's request id when it is sane, else a new one."""
+    if header and SANE_REQUEST_ID.fullmatch(header):
+        return header
+    return uuid.uuid4().hex
+
+
+def start_request_log() -> None:
+    """Note when the request started and which id it goes by."""
+    g.request_started = time.perf_counter()
+    g.request_id = request_id_from(request.headers.get("X-Request-ID"))
+
+
+def finish_request_log(response: Response) -> Response:
+    """Echo the request id and write the request's line."""
+    request_id = g.get("request_id") or request_id_from(None)
+    response.headers["X-Request-ID"] = request_id
+    # A stream's duration ends when its headers are ready, not when it closes.
+    seconds = time.perf_counter() - g.get("request_started", time.perf_counter())
+    config = current_app.config
+    if config["METRICS_ENABLED"]:
+        observe_request(
+            config["APP_NAME"], request.method, request.endpoint, response.status_code, seconds
+        )
+    if config["REQUEST_LOG"]:
+        logger.info(request_log_line(response, request_id, seconds))
+    return response
+
+
+def request_log_line(response: Response, request_id: str, seconds: float) -> str:
+    """The JSON line for this request."""
+    user = g.get("user")
+    return json.dumps(
+        {
+            "time": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+            "request_id": request_id,
+            "app": current_app.config["APP_NAME"],
+            "endpoint": request.endpoint,
+            "method": request.method,
+            "path": request.script_root + request.path,
+            "status": response.status_code,
+            "duration_ms": round(seconds * 1000, 3),
+            "user_id": user.id if user is not None else None,
+        },
+        separators=(",", ":"),
+    )

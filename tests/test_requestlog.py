@@ -1,0 +1,112 @@
+"""One JSON line per request, with a request id echoed to the client, and no secrets."""
+
+import json
+import logging
+
+import pytest
+from werkzeug.test import Client
+
+from apps.common.requestlog import LOGGER_NAME
+from apps.todo import create_app as create_todo_app
+from tests.conftest import PASSWORD
+from tests.conftest import app_test_config
+from tests.conftest import create_tables
+from tests.conftest import dispose_engines
+from tests.conftest import registered_client
+
+
+class Lines(logging.Handler):
+    """Collects the request lines, parsed."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.lines: list[dict] = []
+        self.raw: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.raw.append(record.getMessage())
+        self.lines.append(json.loads(record.getMessage()))
+
+
+@pytest.fixture
+def logged():
+    """Every request line written while the test runs."""
+    handler = Lines()
+    logger = logging.getLogger(LOGGER_NAME)
+    logger.addHandler(handler)
+    yield handler
+    logger.removeHandler(handler)
+
+
+def test_a_request_is_one_line_with_app_endpoint_user_status_and_duration(site, logged):
+    client = registered_client(site, "alice")
+    logged.lines.clear()
+    response = client.get("/todo/?show=open")
+    assert response.status_code == 200
+    [line] = logged.lines
+    assert line["app"] == "todo"
+    assert line["endpoint"] == "todo.index"
+    assert line["method"] == "GET"
+    assert line["path"] == "/todo/"
+    assert line["status"] == 200
+    assert line["user_id"] == 1
+    assert line["duration_ms"] > 0
+    assert line["request_id"] == response.headers["X-Request-ID"]
+    assert len(line["request_id"]) == 32
+
+
+def test_an_anonymous_404_names_no_user_and_no_endpoint(site, logged):
+    response = Client(site).get("/no/such/page")
+    assert response.status_code == 404
+    [line] = logged.lines
+    assert (line["app"], line["endpoint"], line["status"], line["user_id"]) == (
+        "portal",
+        None,
+        404,
+        None,
+    )
+
+
+def test_a_sane_request_id_from_the_proxy_is_kept(site, logged):
+    response = Client(site).get("/", headers={"X-Request-ID": "3f2a-nginx.id:7"})
+    assert response.headers["X-Request-ID"] == "3f2a-nginx.id:7"
+    assert logged.lines[0]["request_id"] == "3f2a-nginx.id:7"
+
+
+@pytest.mark.parametrize(
+    "header", ["a" * 129, "has space", '"quoted"', "-leading-dash", "line\\nbreak", "ünï"]
+)
+def test_an_odd_request_id_is_replaced_by_a_new_one(site, logged, header):
+    response = Client(site).get("/", headers={"X-Request-ID": header})
+    assert response.headers["X-Request-ID"] != header
+    assert len(response.headers["X-Request-ID"]) == 32
+    assert logged.lines[0]["request_id"] == response.headers["X-Request-ID"]
+
+
+def test_no_password_token_or_cookie_value_is_ever_logged(site, logged):
+    client = registered_client(site, "bob")
+    client.post(
+        "/auth/login?next=/todo/%3Ftoken%3Dsecret-in-query",
+        data={"username": "bob", "password": PASSWORD},
+    )
+    cookie = client.get_cookie("dispatcher_session").value
+    everything = "\n".join(logged.raw)
+    assert len(logged.lines) == 2
+    for secret in (PASSWORD, cookie, "secret-in-query", "test secret key"):
+        assert secret not in everything
+
+
+def test_an_app_alone_logs_the_same_way(databases, logged):
+    app = create_todo_app(app_test_config(databases, "todo"))
+    create_tables(app)
+    response = app.test_client().get("/", headers={"X-Request-ID": "alone-1"})
+    dispose_engines(app)
+    assert response.headers["X-Request-ID"] == "alone-1"
+    assert [(line["app"], line["status"]) for line in logged.lines] == [("todo", 401)]
+
+
+def test_request_log_can_be_turned_off(databases, logged):
+    app = create_todo_app(app_test_config(databases, "todo", REQUEST_LOG=False))
+    response = app.test_client().get("/", headers={"X-Request-ID": "quiet-1"})
+    assert response.headers["X-Request-ID"] == "quiet-1"
+    assert logged.lines == []
