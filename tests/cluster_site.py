@@ -1,17 +1,23 @@
 """The site of the cluster tests: three hosts on PostgreSQL and nginx, built per test."""
 
 import contextlib
+import http.client
+import itertools
 import os
 import subprocess
 import sys
+import time
 import uuid
 
 import psycopg
+from sqlalchemy import create_engine
+from sqlalchemy import text
 
 from tests.cluster import Host
 from tests.cluster import Nginx
 from tests.cluster import shared_environment
 from tests.cluster_client import Visitor
+from tests.conftest import ENVIRONMENT_PREFIXES
 from tests.conftest import ROOT
 from tests.conftest import TEST_DATABASE_URL
 
@@ -72,6 +78,12 @@ class Cluster:
         self.start()
 
 
+def connection_budget():
+    """The most connections the hosts may open: every worker's pools plus its listener."""
+    workers = sum(settings["workers"] for settings in HOSTS.values())
+    return workers * len(DATABASE_APPS) * (POOL_SIZE + MAX_OVERFLOW) + workers
+
+
 def connections_named(application_name):
     """How many PostgreSQL connections carry ``application_name`` right now."""
     url = TEST_DATABASE_URL.replace("postgresql+psycopg://", "postgresql://")
@@ -84,7 +96,10 @@ def connections_named(application_name):
 def running_cluster(databases, tmp_path):
     """Three hosts and nginx, sharing one environment; the schema made once, beforehand."""
     application_name = f"cluster_{uuid.uuid4().hex[:8]}"
-    environment = {**os.environ, **shared_environment(), **TEST_SETTINGS}
+    # The machine's environment without any FLASK_* or per-app variable of the caller.
+    inherited = {k: v for k, v in os.environ.items() if not k.startswith(ENVIRONMENT_PREFIXES)}
+    environment = {**inherited, **shared_environment(), **TEST_SETTINGS}
+    environment["DISPATCHER_INSTANCE_PATH"] = str(tmp_path / "instance-deploy")
     for name in DATABASE_APPS:
         url = f"{databases.url(name)}&application_name={application_name}"
         environment[f"{name.upper()}_DATABASE_URL"] = url
@@ -100,3 +115,49 @@ def running_cluster(databases, tmp_path):
     finally:
         built.stop()
         built.nginx.stop()
+
+
+def add_todos_until(visitor, edge, prefix, stop_at, outcomes):
+    """One client adding todos through nginx, one after the other, until ``stop_at``."""
+    token = visitor.csrf_token(edge, "/todo/")
+    for number in itertools.count():
+        if time.monotonic() >= stop_at:
+            return
+        title = f"{prefix}-{number}"
+        try:
+            status = visitor.post(edge, "/todo/add", {"title": title}, token).status
+        except (OSError, http.client.HTTPException) as error:
+            status = repr(error)  # no answer at all: nginx stopped answering
+        outcomes.append((time.monotonic(), title, status))
+
+
+def peak_connections_until(cluster, moment):
+    """The most connections the hosts held at once, sampled until ``moment``."""
+    peak = 0
+    while time.monotonic() < moment:
+        peak = max(peak, connections_named(cluster.application_name))
+        time.sleep(0.2)
+    return peak
+
+
+def stored_todo_titles(cluster):
+    """How often each todo title is in the database."""
+    engine = create_engine(cluster.environment["TODO_DATABASE_URL"])
+    try:
+        with engine.connect() as connection:
+            rows = connection.execute(text("SELECT title, count(*) FROM todo GROUP BY title"))
+            return dict(rows.all())
+    finally:
+        engine.dispose()
+
+
+def wait_for_a_request_through_nginx(cluster, host, seconds=15):
+    """Whether nginx sends ``host`` a request again (passive health checks: fail_timeout)."""
+    served = host.requests_served()
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        assert cluster.visitor().get(cluster.edge, "/healthz").status == 200
+        if host.requests_served() > served:
+            return True
+        time.sleep(0.1)
+    return False

@@ -6,22 +6,42 @@ The edge is TLS, as in production: nginx on https with a throw-away certificate 
 deploy/cluster.env.example), so the session cookie stays ``Secure`` as it ships.
 """
 
+import threading
 import time
 import uuid
+from collections import Counter
 
 import pytest
 
 from tests.cluster_client import StreamReader
 from tests.cluster_site import FIRST_KEY
+from tests.cluster_site import add_todos_until
+from tests.cluster_site import connection_budget
+from tests.cluster_site import peak_connections_until
 from tests.cluster_site import running_cluster
+from tests.cluster_site import stored_todo_titles
+from tests.cluster_site import wait_for_a_request_through_nginx
 from tests.conftest import PASSWORD
+from tests.conftest import Databases
 
 pytestmark = pytest.mark.cluster
 
 
+@pytest.fixture(scope="module")
+def cluster(tmp_path_factory):
+    """One cluster for the tests that neither restart nor kill a host."""
+    folder = tmp_path_factory.mktemp("cluster")
+    databases = Databases(folder)
+    try:
+        with running_cluster(databases, folder) as built:
+            yield built
+    finally:
+        databases.drop_all()
+
+
 @pytest.fixture
-def cluster(databases, tmp_path):
-    """Three hosts (gthread, gevent, sync) and nginx in front, on fresh schemas."""
+def fresh_cluster(databases, tmp_path):
+    """A cluster of this test's own, to restart or to kill hosts of."""
     with running_cluster(databases, tmp_path) as built:
         yield built
 
@@ -86,7 +106,8 @@ def test_six_wrong_passwords_over_three_hosts_the_sixth_is_throttled(cluster):
             assert int(answer.headers["Retry-After"]) > 0
 
 
-def test_key_rotation_keeps_sessions_and_dropping_the_old_key_logs_out_cleanly(cluster):
+def test_key_rotation_keeps_sessions_and_dropping_the_old_key_logs_out_cleanly(fresh_cluster):
+    cluster = fresh_cluster
     urls = (*cluster.urls.values(), cluster.edge)
     visitor = cluster.visitor()
     visitor.register(cluster.edge, "rotator")
@@ -122,3 +143,38 @@ def test_key_rotation_keeps_sessions_and_dropping_the_old_key_logs_out_cleanly(c
         == 302
     )
     assert stale.username_shown(cluster.edge) == "rotator"
+
+
+def test_losing_a_host_loses_no_acknowledged_todo(fresh_cluster):
+    cluster, victim = fresh_cluster, fresh_cluster.hosts["A"]
+    writers = [cluster.visitor() for _ in range(4)]
+    for number, writer in enumerate(writers):
+        writer.register(cluster.edge, f"writer{number}")
+    outcomes = []
+    stop_at = time.monotonic() + 10
+    threads = [
+        threading.Thread(target=add_todos_until, args=(w, cluster.edge, f"w{n}", stop_at, outcomes))
+        for n, w in enumerate(writers)
+    ]
+    for thread in threads:
+        thread.start()
+    try:
+        peak = peak_connections_until(cluster, stop_at - 7)
+        victim.kill()
+        killed_at = time.monotonic()
+        peak = max(peak, peak_connections_until(cluster, killed_at + 2))
+        victim.start(cluster.environment)
+        victim.wait_until_serving()
+        peak = max(peak, peak_connections_until(cluster, stop_at))
+    finally:
+        for thread in threads:
+            thread.join(timeout=30)
+
+    statuses = Counter(status for _at, _title, status in outcomes)
+    assert set(statuses) <= {302, 502, 504}, statuses
+    assert any(status == 302 and at > killed_at for at, _title, status in outcomes)
+    stored = stored_todo_titles(cluster)
+    assert set(stored.values()) == {1}
+    assert all(stored.get(title) == 1 for _at, title, status in outcomes if status == 302)
+    assert wait_for_a_request_through_nginx(cluster, victim)
+    assert 0 < peak <= connection_budget(), peak
