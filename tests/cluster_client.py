@@ -130,7 +130,10 @@ class StreamReader:
         while time.monotonic() < deadline:
             line = self.response.readline().decode()
             if not line:
-                self.open()  # the server ended the stream: resume where it stopped
+                # The server ended the stream: resume where it stopped, as EventSource
+                # would (sooner than its retry hint, to stay within the deadline).
+                time.sleep(0.1)
+                self.open()
                 continue
             if line != "\n":
                 name, _, value = line.rstrip("\n").partition(": ")

@@ -125,7 +125,11 @@ def add_todos_until(visitor, edge, prefix, stop_at, outcomes):
             return
         title = f"{prefix}-{number}"
         try:
-            status = visitor.post(edge, "/todo/add", {"title": title}, token).status
+            answer = visitor.post(edge, "/todo/add", {"title": title}, token)
+            # A 302 anywhere but the list (the login page, say) would be a wrong answer.
+            status = answer.status
+            if status == 302 and answer.headers["Location"] != "/todo/":
+                status = f"302 to {answer.headers['Location']}"
         except (OSError, http.client.HTTPException) as error:
             status = repr(error)  # no answer at all: nginx stopped answering
         outcomes.append((time.monotonic(), title, status))
