@@ -4,6 +4,7 @@ The session cookie is ``Secure``, as in production: a cookie jar would keep it a
 the hosts' plain-http ports, so the cookie is sent by hand, exactly as captured.
 """
 
+import html
 import http.client
 import json
 import re
@@ -106,10 +107,13 @@ class Visitor:
 
 
 class StreamReader:
-    """GET /message/stream the way EventSource does: reconnect with Last-Event-ID when it ends."""
+    """The board's live stream as a browser reads it: the URL the page gives, then
+    EventSource's reconnects (same URL, plus Last-Event-ID) whenever it ends."""
 
     def __init__(self, base, certificate):
         self.base, self.certificate = base, certificate
+        board = Visitor(certificate).get(base, "/message/")
+        self.path = html.unescape(re.search(r'data-stream-url="([^"]+)"', board.text).group(1))
         self.last_id = None
         self.connection = self.response = None
         self.open()
@@ -119,7 +123,7 @@ class StreamReader:
         self.close()
         headers = {} if self.last_id is None else {"Last-Event-ID": self.last_id}
         self.connection = connect(self.base, self.certificate, timeout=2)
-        self.connection.request("GET", "/message/stream", headers=headers)
+        self.connection.request("GET", self.path, headers=headers)
         self.response = self.connection.getresponse()
         assert self.response.status == 200
         assert self.response.getheader("Content-Type").startswith("text/event-stream")
