@@ -65,6 +65,13 @@ def test_one_sign_on_and_one_logout_across_hosts(cluster):
             assert cluster.visitor(captured).username_shown(base, "/todo/") is None
 
 
+def test_plain_http_is_sent_to_https(cluster):
+    plain = f"http://127.0.0.1:{cluster.nginx.plain_port}"
+    answer = cluster.visitor().get(plain, "/todo/?show=open")
+    assert answer.status == 301
+    assert answer.headers["Location"] == "https://127.0.0.1/todo/?show=open"
+
+
 def post_message(visitor, base, content):
     """Post ``content`` to the board through ``base``."""
     token = visitor.csrf_token(base, "/message/")
