@@ -141,14 +141,11 @@ def test_key_rotation_keeps_sessions_and_dropping_the_old_key_logs_out_cleanly(f
         stale = cluster.visitor(signed_with_first_key)
         answer = stale.post(base, "/todo/add", {"title": "stale"}, old_todo_token)
         assert answer.status == 400
+    assert "stale" not in stored_todo_titles(cluster)
     stale = cluster.visitor(signed_with_first_key)
     form = {"username": "rotator", "password": PASSWORD}
-    assert (
-        stale.post(
-            cluster.edge, "/auth/login", form, stale.csrf_token(cluster.edge, "/auth/login")
-        ).status
-        == 302
-    )
+    token = stale.csrf_token(cluster.edge, "/auth/login")
+    assert stale.post(cluster.edge, "/auth/login", form, token).status == 302
     assert stale.username_shown(cluster.edge) == "rotator"
 
 
@@ -163,10 +160,13 @@ def test_losing_a_host_loses_no_acknowledged_todo(fresh_cluster):
         threading.Thread(target=add_todos_until, args=(w, cluster.edge, f"w{n}", stop_at, outcomes))
         for n, w in enumerate(writers)
     ]
+    served_at_start = victim.requests_served()
     for thread in threads:
         thread.start()
     try:
         peak = peak_connections_until(cluster, stop_at - 7)
+        # The victim was taking its share of the writes when it dies.
+        assert victim.requests_served() > served_at_start
         victim.kill()
         killed_at = time.monotonic()
         peak = max(peak, peak_connections_until(cluster, killed_at + 2))
