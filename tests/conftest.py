@@ -44,6 +44,26 @@ SECRET_KEY = "test secret key"
 PASSWORD = "correct horse battery"
 
 
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Without PostgreSQL, leave the cluster tests out and say so in one line.
+
+    Hosts on separate machines cannot share SQLite files, so those tests need
+    ``TEST_DATABASE_URL``; CI's PostgreSQL run sets it and runs them.
+    """
+    if TEST_DATABASE_URL is not None:
+        return
+    cluster = [item for item in items if item.get_closest_marker("cluster")]
+    if not cluster:
+        return
+    items[:] = [item for item in items if not item.get_closest_marker("cluster")]
+    config.hook.pytest_deselected(items=cluster)
+    reporter = config.pluginmanager.get_plugin("terminalreporter")
+    if reporter is not None:
+        reporter.write_line(
+            f"{len(cluster)} cluster tests deselected: they need PostgreSQL (TEST_DATABASE_URL)."
+        )
+
+
 @pytest.fixture(autouse=True)
 def clean_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Any) -> None:
     """No FLASK_* or per-app variable leaks in; each test has its own instance folder."""

@@ -76,6 +76,27 @@ def load_config(app: Flask, name: str, test_config: dict[str, Any] | None) -> No
         app.config["SESSION_COOKIE_SECURE"] = not app.debug
     hours = app.config["SESSION_LIFETIME_HOURS"]
     app.config["PERMANENT_SESSION_LIFETIME"] = timedelta(hours=float(hours))
+    apply_pool_budget(app.config)
+
+
+# Config key -> SQLAlchemy engine option: the connections each app keeps per process.
+POOL_BUDGET_OPTIONS = {"DATABASE_POOL_SIZE": "pool_size", "DATABASE_MAX_OVERFLOW": "max_overflow"}
+
+
+def apply_pool_budget(config: dict[str, Any]) -> None:
+    """Size a database server's connection pool from ``DATABASE_POOL_SIZE``/``_MAX_OVERFLOW``.
+
+    Every app has its own engine in every worker process, so these numbers multiply
+    (docs/deploying.md, "Several hosts"). SQLite files have no server to run out of
+    connections: their pool is left as SQLAlchemy chooses it.
+    """
+    if str(config["SQLALCHEMY_DATABASE_URI"]).startswith("sqlite"):
+        return
+    options = dict(config["SQLALCHEMY_ENGINE_OPTIONS"])
+    for key, option in POOL_BUDGET_OPTIONS.items():
+        if config.get(key) is not None:
+            options[option] = int(config[key])
+    config["SQLALCHEMY_ENGINE_OPTIONS"] = options
 
 
 def load_or_create_secret_key(folder: Path) -> str:
