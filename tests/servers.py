@@ -10,6 +10,7 @@ import http.client
 import json
 import re
 import signal
+import ssl
 import subprocess
 import sys
 import time
@@ -84,12 +85,14 @@ class Server:
 
 @contextlib.contextmanager
 def serving(
-    command: list[str], environment: dict[str, str], tmp_path: Path, ready: str = "/healthz"
+    command: list[str], environment: dict[str, str], tmp_path: Path, plain_http: bool = True
 ) -> Iterator[Server]:
-    """Start ``command`` (``{port}`` filled in), wait for ``ready`` to answer, stop it after."""
-    server = Server(command, {**environment, **PLAIN_HTTP}, tmp_path / "server.log")
+    """Start ``command`` (``{port}`` filled in), wait for /healthz to answer, stop it after."""
+    if plain_http:
+        environment = {**environment, **PLAIN_HTTP}
+    server = Server(command, environment, tmp_path / "server.log")
     try:
-        wait_until_serving(server.process, server.url + ready)
+        wait_until_serving(server.process, server.url + "/healthz")
         yield server
     finally:
         server.stop(signal.SIGKILL if server.process.poll() is None else signal.SIGTERM)
@@ -98,10 +101,18 @@ def serving(
 class EventStream:
     """One GET of the message stream, read block by block; every read has a deadline."""
 
-    def __init__(self, url: str, path: str = "/message/stream", timeout: float = 5) -> None:
+    def __init__(self, url: str, timeout: float = 5, tls: ssl.SSLContext | None = None) -> None:
         parts = urllib.parse.urlsplit(url)
-        self.connection = http.client.HTTPConnection(parts.hostname, parts.port, timeout=timeout)
-        self.connection.request("GET", parts.path.rstrip("/") + path)
+        path = parts.path.rstrip("/") + "/message/stream"
+        if parts.scheme == "https":
+            self.connection: http.client.HTTPConnection = http.client.HTTPSConnection(
+                parts.hostname, parts.port, timeout=timeout, context=tls
+            )
+        else:
+            self.connection = http.client.HTTPConnection(
+                parts.hostname, parts.port, timeout=timeout
+            )
+        self.connection.request("GET", path)
         self.response = self.connection.getresponse()
 
     def next_block(self) -> dict[str, str]:
