@@ -6,9 +6,15 @@ open stream receives, the 404 page, /healthz; 8 open streams leave the landing p
 answering within 1 s; the stop signal ends the server within 10 s, streams still open.
 """
 
+import contextlib
+import os
+import shutil
 import signal
+import stat
 import subprocess
 import sys
+import tempfile
+from pathlib import Path
 
 import pytest
 
@@ -69,18 +75,25 @@ def test_uwsgi(server_environment, tmp_path):
 
 
 def test_cheroot(server_environment, tmp_path):
-    """``cheroot --bind 127.0.0.1:8000 dispatcher:application``"""
-    command = [str(BIN / "cheroot"), "--bind", "127.0.0.1:{port}", "dispatcher:application"]
-    serve_and_check_everything(command, server_environment, tmp_path)
+    """``FLASK_MESSAGE_STREAM_MAX_OPEN=5 cheroot --bind 127.0.0.1:8000 --threads 10
+    dispatcher:application``"""
+    environment = {**server_environment, "FLASK_MESSAGE_STREAM_MAX_OPEN": "5"}
+    command = [
+        *(str(BIN / "cheroot"), "--bind", "127.0.0.1:{port}", "--threads", "10"),
+        "dispatcher:application",
+    ]
+    serve_and_check_everything(command, environment, tmp_path)
 
 
 def test_granian(server_environment, tmp_path):
-    """``granian --interface wsgi --host 127.0.0.1 --port 8000 dispatcher:application``"""
+    """``FLASK_MESSAGE_STREAM_MAX_OPEN=4 granian --interface wsgi --host 127.0.0.1
+    --port 8000 --workers 2 --blocking-threads 8 dispatcher:application``"""
+    environment = {**server_environment, "FLASK_MESSAGE_STREAM_MAX_OPEN": "4"}
     command = [
-        *(str(BIN / "granian"), "--interface", "wsgi"),
-        *("--host", "127.0.0.1", "--port", "{port}", "dispatcher:application"),
+        *(str(BIN / "granian"), "--interface", "wsgi", "--host", "127.0.0.1", "--port", "{port}"),
+        *("--workers", "2", "--blocking-threads", "8", "dispatcher:application"),
     ]
-    serve_and_check_everything(command, server_environment, tmp_path)
+    serve_and_check_everything(command, environment, tmp_path)
 
 
 @pytest.mark.parametrize(
@@ -119,3 +132,60 @@ def test_the_quick_start_command_makes_the_tables_and_serves_a_working_site():
     finally:
         process.terminate()
         process.wait(timeout=30)
+
+
+@contextlib.contextmanager
+def folder_for_the_daemon_user(server_environment, tmp_path):
+    """As root, Apache runs the site as www-data: a folder it owns for the instance and
+    SQLite files (pytest's own folders are root's alone). As anyone else: no change."""
+    if os.geteuid() != 0:
+        yield server_environment, ["--server-root", str(tmp_path / "apache")]
+        return
+    unreachable = [
+        str(folder)
+        for folder in Path(sys.base_prefix).parents
+        if not folder.stat().st_mode & stat.S_IXOTH and "www-data" not in acl_users(folder)
+    ]
+    assert not unreachable, f"www-data cannot reach the Python in {unreachable}: see .ci/run"
+    folder = Path(tempfile.mkdtemp(prefix="dispatcher-mod-wsgi-"))
+    try:
+        environment = {**server_environment, "DISPATCHER_INSTANCE_PATH": str(folder / "instance")}
+        for name in ("AUTH", "TODO", "MESSAGE"):
+            url = environment[f"{name}_DATABASE_URL"]
+            if url.startswith("sqlite:"):
+                environment[f"{name}_DATABASE_URL"] = f"sqlite:///{folder / name.lower()}.sqlite"
+        subprocess.run(
+            [sys.executable, "dispatcher.py", "init-db"], cwd=ROOT, env=environment, check=True
+        )
+        shutil.chown(folder, "www-data", "www-data")
+        for path in folder.rglob("*"):
+            shutil.chown(path, "www-data", "www-data")
+        yield (
+            environment,
+            [
+                *("--server-root", str(folder / "apache")),
+                *("--user", "www-data", "--group", "www-data"),
+            ],
+        )
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def acl_users(folder):
+    """The users an ACL on ``folder`` names (``setfacl -m u:NAME:x``), if any."""
+    result = subprocess.run(["getfacl", "-cp", str(folder)], capture_output=True, text=True)
+    return result.stdout
+
+
+def test_mod_wsgi(server_environment, tmp_path):
+    """``mod_wsgi-express start-server --application-type module --entry-point dispatcher
+    --callable-object application --host 127.0.0.1 --port 8000 --processes 2 --threads 5``,
+    with ``--user www-data --group www-data`` when root starts it."""
+    with folder_for_the_daemon_user(server_environment, tmp_path) as (environment, options):
+        command = [
+            *(str(BIN / "mod_wsgi-express"), "start-server", "--application-type", "module"),
+            *("--entry-point", "dispatcher", "--callable-object", "application"),
+            *("--host", "127.0.0.1", "--port", "{port}", "--processes", "2", "--threads", "5"),
+            *("--log-to-terminal", *options),
+        ]
+        serve_and_check_everything(command, environment, tmp_path)
