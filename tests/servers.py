@@ -112,8 +112,12 @@ class EventStream:
             self.connection = http.client.HTTPConnection(
                 parts.hostname, parts.port, timeout=timeout
             )
-        self.connection.request("GET", path)
-        self.response = self.connection.getresponse()
+        try:
+            self.connection.request("GET", path)
+            self.response = self.connection.getresponse()
+        except BaseException:
+            self.connection.close()
+            raise
 
     def next_block(self) -> dict[str, str]:
         """The fields of the next block of lines (an event, a heartbeat or a retry hint)."""
