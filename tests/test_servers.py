@@ -8,6 +8,8 @@ answering within 1 s; the stop signal ends the server within 10 s, streams still
 
 import contextlib
 import os
+import re
+import shlex
 import shutil
 import signal
 import stat
@@ -36,82 +38,80 @@ pytestmark = pytest.mark.server
 # One page per mount; /todo/ sends an anonymous visitor to the login page, followed here.
 PAGES = {"/": "Home", "/auth/login": "Account", "/todo/": "Account", "/message/": "Messages"}
 
+# Every server command exactly as docs/deploying.md writes it, where the port is 8000.
+COMMANDS = {
+    "gunicorn-gthread": "GUNICORN_BIND=127.0.0.1:{port} gunicorn -c gunicorn.conf.py",
+    "gunicorn-sync": "GUNICORN_BIND=127.0.0.1:{port} GUNICORN_WORKER_CLASS=sync"
+    " gunicorn -c gunicorn.conf.py",
+    "gunicorn-gevent": "GUNICORN_BIND=127.0.0.1:{port} GUNICORN_WORKER_CLASS=gevent"
+    " gunicorn -c gunicorn.conf.py",
+    "waitress": "waitress-serve --listen=127.0.0.1:{port} dispatcher:application",
+    "uwsgi": "UWSGI_HTTP=127.0.0.1:{port} uwsgi --ini deploy/uwsgi.ini",
+    "mod_wsgi": "mod_wsgi-express start-server --application-type module --entry-point"
+    " dispatcher --callable-object application --host 127.0.0.1 --port {port}"
+    " --processes 2 --threads 5",
+    "cheroot": "FLASK_MESSAGE_STREAM_MAX_OPEN=5 cheroot --bind 127.0.0.1:{port} --threads 10"
+    " dispatcher:application",
+    "granian": "FLASK_MESSAGE_STREAM_MAX_OPEN=4 granian --interface wsgi --host 127.0.0.1"
+    " --port {port} --workers 2 --blocking-threads 8 dispatcher:application",
+    "gevent": "python dispatcher.py run --host 127.0.0.1 --port {port} --server gevent",
+    "werkzeug-threaded": "python dispatcher.py run --host 127.0.0.1 --port {port}",
+    "werkzeug-processes": "python dispatcher.py run --host 127.0.0.1 --port {port} --processes 4",
+    "flask-run": "flask --app dispatcher run --port {port}",
+}
+# Werkzeug's server stops on Ctrl-C; every other one on SIGTERM, as process managers send.
+STOP_SIGNALS = {"werkzeug-threaded": signal.SIGINT, "werkzeug-processes": signal.SIGINT}
+STOP_SIGNALS["flask-run"] = signal.SIGINT
 
-def serve_and_check_everything(command, environment, tmp_path, stop_signal=signal.SIGTERM):
-    """Start ``command`` and run the whole flow against it."""
+
+def documented(name, environment, extra_options=()):
+    """The command and environment of ``COMMANDS[name]``, run from this virtual environment."""
+    words = shlex.split(COMMANDS[name])
+    environment = dict(environment)
+    while "=" in words[0]:
+        variable, _, value = words.pop(0).partition("=")
+        environment[variable] = value
+    program = sys.executable if words[0] == "python" else str(BIN / words[0])
+    return [program, *words[1:], *extra_options], environment
+
+
+def serve_and_check_everything(name, environment, tmp_path, extra_options=()):
+    """Start ``COMMANDS[name]`` and run the whole flow against it."""
+    command, environment = documented(name, environment, extra_options)
     with serving(command, environment, tmp_path) as server:
         for path, current_app_title in PAGES.items():
             status, page = fetch(server.url + path)
             assert status == 200, path
             assert f'aria-current="page">{current_app_title}</a>' in page, path
         use_the_site(server.url)
-        check_streams_spare_the_site_and_stop(server, stop_signal)
-
-
-@pytest.mark.parametrize("worker_class", ["sync", "gthread", "gevent"])
-def test_gunicorn(server_environment, tmp_path, worker_class):
-    """``GUNICORN_WORKER_CLASS=... gunicorn -c gunicorn.conf.py``"""
-    environment = {
-        **server_environment,
-        "GUNICORN_BIND": "127.0.0.1:{port}",
-        "GUNICORN_WORKERS": "2",
-        "GUNICORN_WORKER_CLASS": worker_class,
-    }
-    command = [str(BIN / "gunicorn"), "-c", "gunicorn.conf.py"]
-    serve_and_check_everything(command, environment, tmp_path)
-
-
-def test_waitress(server_environment, tmp_path):
-    """``waitress-serve --listen=127.0.0.1:8000 dispatcher:application``"""
-    command = [str(BIN / "waitress-serve"), "--listen=127.0.0.1:{port}", "dispatcher:application"]
-    serve_and_check_everything(command, server_environment, tmp_path)
-
-
-def test_uwsgi(server_environment, tmp_path):
-    """``UWSGI_HTTP=127.0.0.1:8000 uwsgi --ini deploy/uwsgi.ini``"""
-    environment = {**server_environment, "UWSGI_HTTP": "127.0.0.1:{port}"}
-    command = [str(BIN / "uwsgi"), "--ini", "deploy/uwsgi.ini"]
-    serve_and_check_everything(command, environment, tmp_path)
-
-
-def test_cheroot(server_environment, tmp_path):
-    """``FLASK_MESSAGE_STREAM_MAX_OPEN=5 cheroot --bind 127.0.0.1:8000 --threads 10
-    dispatcher:application``"""
-    environment = {**server_environment, "FLASK_MESSAGE_STREAM_MAX_OPEN": "5"}
-    command = [
-        *(str(BIN / "cheroot"), "--bind", "127.0.0.1:{port}", "--threads", "10"),
-        "dispatcher:application",
-    ]
-    serve_and_check_everything(command, environment, tmp_path)
-
-
-def test_granian(server_environment, tmp_path):
-    """``FLASK_MESSAGE_STREAM_MAX_OPEN=4 granian --interface wsgi --host 127.0.0.1
-    --port 8000 --workers 2 --blocking-threads 8 dispatcher:application``"""
-    environment = {**server_environment, "FLASK_MESSAGE_STREAM_MAX_OPEN": "4"}
-    command = [
-        *(str(BIN / "granian"), "--interface", "wsgi", "--host", "127.0.0.1", "--port", "{port}"),
-        *("--workers", "2", "--blocking-threads", "8", "dispatcher:application"),
-    ]
-    serve_and_check_everything(command, environment, tmp_path)
+        check_streams_spare_the_site_and_stop(server, STOP_SIGNALS.get(name, signal.SIGTERM))
 
 
 @pytest.mark.parametrize(
-    "options",
-    [["--server", "gevent"], ["--threaded"], ["--processes", "4"]],
-    ids=["gevent", "werkzeug-threaded", "werkzeug-processes"],
+    "name",
+    [name for name in COMMANDS if name != "mod_wsgi"],
 )
-def test_python_dispatcher_py_run(server_environment, tmp_path, options):
-    """``python dispatcher.py run --port 8000 [--server gevent | --processes N]``;
-    Ctrl-C (SIGINT) is how this development server is stopped."""
-    command = [sys.executable, "dispatcher.py", "run", "--port", "{port}", *options]
-    serve_and_check_everything(command, server_environment, tmp_path, signal.SIGINT)
+def test_documented_server(server_environment, tmp_path, name):
+    # Two gunicorn workers: enough to show the streams are shared out, quicker to start.
+    environment = {**server_environment, "GUNICORN_WORKERS": "2"}
+    serve_and_check_everything(name, environment, tmp_path)
 
 
-def test_flask_run(server_environment, tmp_path):
-    """``flask --app dispatcher run --port 8000``"""
-    command = [str(BIN / "flask"), "--app", "dispatcher", "run", "--port", "{port}"]
-    serve_and_check_everything(command, server_environment, tmp_path, signal.SIGINT)
+def deploying_md_commands():
+    """The server commands in docs/deploying.md's shell blocks, continued lines joined."""
+    text = (ROOT / "docs" / "deploying.md").read_text()
+    commands = []
+    for block in re.findall(r"```sh\n(.*?)```", text, re.DOTALL):
+        for line in block.replace("\\\n", " ").splitlines():
+            line = line.split(" #")[0].strip()
+            if line and not line.startswith(("pip ", "apt-get ")):
+                commands.append(" ".join(line.split()))
+    return commands
+
+
+def test_every_command_in_deploying_md_is_one_these_tests_run():
+    tested = {command.replace("{port}", "8000") for command in COMMANDS.values()}
+    assert sorted(deploying_md_commands()) == sorted(tested)
 
 
 def test_the_quick_start_command_makes_the_tables_and_serves_a_working_site():
@@ -178,14 +178,8 @@ def acl_users(folder):
 
 
 def test_mod_wsgi(server_environment, tmp_path):
-    """``mod_wsgi-express start-server --application-type module --entry-point dispatcher
-    --callable-object application --host 127.0.0.1 --port 8000 --processes 2 --threads 5``,
-    with ``--user www-data --group www-data`` when root starts it."""
+    """mod_wsgi-express, with ``--user www-data --group www-data`` when root starts it."""
     with folder_for_the_daemon_user(server_environment, tmp_path) as (environment, options):
-        command = [
-            *(str(BIN / "mod_wsgi-express"), "start-server", "--application-type", "module"),
-            *("--entry-point", "dispatcher", "--callable-object", "application"),
-            *("--host", "127.0.0.1", "--port", "{port}", "--processes", "2", "--threads", "5"),
-            *("--log-to-terminal", *options),
-        ]
-        serve_and_check_everything(command, environment, tmp_path)
+        serve_and_check_everything(
+            "mod_wsgi", environment, tmp_path, [*options, "--log-to-terminal"]
+        )
