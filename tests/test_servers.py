@@ -1,10 +1,21 @@
-"""The site under real WSGI servers, each started on a free 127.0.0.1 port."""
+"""The site under every documented WSGI server, each started with docs/deploying.md's command.
 
+Each test starts the real server from a fresh instance folder on a free 127.0.0.1 port,
+then the same flow: every mount answers; register, add a todo, post a message that an
+open stream receives, the 404 page, /healthz; 8 open streams leave the landing page
+answering within 1 s; the stop signal ends the server within 10 s, streams still open.
+"""
+
+import contextlib
+import os
+import re
+import shlex
+import shutil
+import signal
+import stat
 import subprocess
 import sys
-import time
-import urllib.error
-import urllib.request
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -13,77 +24,94 @@ from tests.conftest import ROOT
 from tests.conftest import browser_like_opener
 from tests.conftest import free_port
 from tests.conftest import register_over_http
+from tests.servers import BIN
+from tests.servers import check_streams_spare_the_site_and_stop
+from tests.servers import fetch
+from tests.servers import serving
+from tests.servers import use_the_site
+from tests.servers import wait_until_serving
+
+__all__ = ["BIN", "wait_until_serving"]  # tests/test_stream_servers.py imports these here
 
 pytestmark = pytest.mark.server
 
-BIN = Path(sys.executable).parent
 # One page per mount; /todo/ sends an anonymous visitor to the login page, followed here.
 PAGES = {"/": "Home", "/auth/login": "Account", "/todo/": "Account", "/message/": "Messages"}
 
+# Every server command exactly as docs/deploying.md writes it, where the port is 8000.
+COMMANDS = {
+    "gunicorn-gthread": "GUNICORN_BIND=127.0.0.1:{port} gunicorn -c gunicorn.conf.py",
+    "gunicorn-sync": "GUNICORN_BIND=127.0.0.1:{port} GUNICORN_WORKER_CLASS=sync"
+    " gunicorn -c gunicorn.conf.py",
+    "gunicorn-gevent": "GUNICORN_BIND=127.0.0.1:{port} GUNICORN_WORKER_CLASS=gevent"
+    " gunicorn -c gunicorn.conf.py",
+    "waitress": "waitress-serve --listen=127.0.0.1:{port} dispatcher:application",
+    "uwsgi": "UWSGI_HTTP=127.0.0.1:{port} uwsgi --ini deploy/uwsgi.ini",
+    "mod_wsgi": "mod_wsgi-express start-server --application-type module --entry-point"
+    " dispatcher --callable-object application --host 127.0.0.1 --port {port}"
+    " --processes 2 --threads 5",
+    "cheroot": "FLASK_MESSAGE_STREAM_MAX_OPEN=5 cheroot --bind 127.0.0.1:{port} --threads 10"
+    " dispatcher:application",
+    "granian": "FLASK_MESSAGE_STREAM_MAX_OPEN=4 granian --interface wsgi --host 127.0.0.1"
+    " --port {port} --workers 2 --blocking-threads 8 dispatcher:application",
+    "gevent": "python dispatcher.py run --host 127.0.0.1 --port {port} --server gevent",
+    "werkzeug-threaded": "python dispatcher.py run --host 127.0.0.1 --port {port}",
+    "werkzeug-processes": "python dispatcher.py run --host 127.0.0.1 --port {port} --processes 4",
+    "flask-run": "flask --app dispatcher run --port {port}",
+}
+# Werkzeug's server stops on Ctrl-C; every other one on SIGTERM, as process managers send.
+STOP_SIGNALS = {"werkzeug-threaded": signal.SIGINT, "werkzeug-processes": signal.SIGINT}
+STOP_SIGNALS["flask-run"] = signal.SIGINT
 
-def fetch(url):
-    """GET a page (following redirects) and return its status and text."""
-    with urllib.request.urlopen(url, timeout=10) as response:
-        return response.status, response.read().decode()
+
+def documented(name, environment, extra_options=()):
+    """The command and environment of ``COMMANDS[name]``, run from this virtual environment."""
+    words = shlex.split(COMMANDS[name])
+    environment = dict(environment)
+    while "=" in words[0]:
+        variable, _, value = words.pop(0).partition("=")
+        environment[variable] = value
+    program = sys.executable if words[0] == "python" else str(BIN / words[0])
+    return [program, *words[1:], *extra_options], environment
 
 
-def wait_until_serving(process, url, seconds=30):
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise AssertionError(f"server exited with {process.returncode}")
-        try:
-            return fetch(url)
-        except (urllib.error.URLError, ConnectionError):
-            time.sleep(0.2)
-    raise AssertionError(f"no answer from {url} within {seconds}s")
-
-
-def serve_and_visit_every_mount(command, environment):
-    port = free_port()
-    command = [part.replace("{port}", str(port)) for part in command]
-    process = subprocess.Popen(
-        command, cwd=ROOT, env=environment, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        assert wait_until_serving(process, base + "/healthz")[0] == 200
+def serve_and_check_everything(name, environment, tmp_path, extra_options=()):
+    """Start ``COMMANDS[name]`` and run the whole flow against it."""
+    command, environment = documented(name, environment, extra_options)
+    with serving(command, environment, tmp_path) as server:
         for path, current_app_title in PAGES.items():
-            status, page = fetch(base + path)
+            status, page = fetch(server.url + path)
             assert status == 200, path
             assert f'aria-current="page">{current_app_title}</a>' in page, path
-    finally:
-        process.terminate()
-        process.wait(timeout=30)
-        process.stderr.close()
+        use_the_site(server.url)
+        check_streams_spare_the_site_and_stop(server, STOP_SIGNALS.get(name, signal.SIGTERM))
 
 
-@pytest.mark.parametrize("worker_class", ["sync", "gthread", "gevent"])
-def test_gunicorn_serves_every_mount(server_environment, worker_class):
-    environment = {
-        **server_environment,
-        "GUNICORN_BIND": "127.0.0.1:{port}",
-        "GUNICORN_WORKERS": "2",
-        "GUNICORN_WORKER_CLASS": worker_class,
-    }
-    command = [str(BIN / "gunicorn"), "-c", "gunicorn.conf.py", "--bind", "127.0.0.1:{port}"]
-    serve_and_visit_every_mount(command, environment)
+@pytest.mark.parametrize(
+    "name",
+    [name for name in COMMANDS if name != "mod_wsgi"],
+)
+def test_documented_server(server_environment, tmp_path, name):
+    # Two gunicorn workers: enough to show the streams are shared out, quicker to start.
+    environment = {**server_environment, "GUNICORN_WORKERS": "2"}
+    serve_and_check_everything(name, environment, tmp_path)
 
 
-def test_waitress_serves_every_mount(server_environment):
-    command = [str(BIN / "waitress-serve"), "--listen=127.0.0.1:{port}", "dispatcher:application"]
-    serve_and_visit_every_mount(command, server_environment)
+def deploying_md_commands():
+    """The server commands in docs/deploying.md's shell blocks, continued lines joined."""
+    text = (ROOT / "docs" / "deploying.md").read_text()
+    commands = []
+    for block in re.findall(r"```sh\n(.*?)```", text, re.DOTALL):
+        for line in block.replace("\\\n", " ").splitlines():
+            line = line.split(" #")[0].strip()
+            if line and not line.startswith(("pip ", "apt-get ")):
+                commands.append(" ".join(line.split()))
+    return commands
 
 
-@pytest.mark.parametrize("server", ["werkzeug", "gevent"])
-def test_python_dispatcher_py_serves_every_mount(server_environment, server):
-    command = [sys.executable, "dispatcher.py", "run", "--port", "{port}", "--server", server]
-    serve_and_visit_every_mount(command, server_environment)
-
-
-def test_flask_run_serves_every_mount(server_environment):
-    command = [str(BIN / "flask"), "--app", "dispatcher", "run", "--port", "{port}"]
-    serve_and_visit_every_mount(command, server_environment)
+def test_every_command_in_deploying_md_is_one_these_tests_run():
+    tested = {command.replace("{port}", "8000") for command in COMMANDS.values()}
+    assert sorted(deploying_md_commands()) == sorted(tested)
 
 
 def test_the_quick_start_command_makes_the_tables_and_serves_a_working_site():
@@ -104,3 +132,54 @@ def test_the_quick_start_command_makes_the_tables_and_serves_a_working_site():
     finally:
         process.terminate()
         process.wait(timeout=30)
+
+
+@contextlib.contextmanager
+def folder_for_the_daemon_user(server_environment, tmp_path):
+    """As root, Apache runs the site as www-data: a folder it owns for the instance and
+    SQLite files (pytest's own folders are root's alone). As anyone else: no change."""
+    if os.geteuid() != 0:
+        yield server_environment, ["--server-root", str(tmp_path / "apache")]
+        return
+    unreachable = [
+        str(folder)
+        for folder in Path(sys.base_prefix).parents
+        if not folder.stat().st_mode & stat.S_IXOTH and "www-data" not in acl_users(folder)
+    ]
+    assert not unreachable, f"www-data cannot reach the Python in {unreachable}: see .ci/run"
+    folder = Path(tempfile.mkdtemp(prefix="dispatcher-mod-wsgi-"))
+    try:
+        environment = {**server_environment, "DISPATCHER_INSTANCE_PATH": str(folder / "instance")}
+        for name in ("AUTH", "TODO", "MESSAGE"):
+            url = environment[f"{name}_DATABASE_URL"]
+            if url.startswith("sqlite:"):
+                environment[f"{name}_DATABASE_URL"] = f"sqlite:///{folder / name.lower()}.sqlite"
+        subprocess.run(
+            [sys.executable, "dispatcher.py", "init-db"], cwd=ROOT, env=environment, check=True
+        )
+        shutil.chown(folder, "www-data", "www-data")
+        for path in folder.rglob("*"):
+            shutil.chown(path, "www-data", "www-data")
+        yield (
+            environment,
+            [
+                *("--server-root", str(folder / "apache")),
+                *("--user", "www-data", "--group", "www-data"),
+            ],
+        )
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def acl_users(folder):
+    """The users an ACL on ``folder`` names (``setfacl -m u:NAME:x``), if any."""
+    result = subprocess.run(["getfacl", "-cp", str(folder)], capture_output=True, text=True)
+    return result.stdout
+
+
+def test_mod_wsgi(server_environment, tmp_path):
+    """mod_wsgi-express, with ``--user www-data --group www-data`` when root starts it."""
+    with folder_for_the_daemon_user(server_environment, tmp_path) as (environment, options):
+        serve_and_check_everything(
+            "mod_wsgi", environment, tmp_path, [*options, "--log-to-terminal"]
+        )
