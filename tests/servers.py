@@ -18,6 +18,7 @@ import urllib.error
 import urllib.parse
 import urllib.request
 from collections.abc import Iterator
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -68,11 +69,25 @@ class Server:
         """What the server printed so far, for assertion messages."""
         return self.log_path.read_text(errors="replace")[-4000:]
 
-    def stop(self, stop_signal: int = signal.SIGTERM, seconds: float = 10) -> bool:
-        """Send ``stop_signal``; True if the server exited within ``seconds`` (else killed)."""
+    def stop(
+        self,
+        stop_signal: int = signal.SIGTERM,
+        seconds: float = 10,
+        open_streams: Sequence[EventStream] = (),
+    ) -> bool:
+        """Send ``stop_signal``; True if the server exited within ``seconds`` (else killed).
+
+        ``open_streams`` are read to their end meanwhile and hung up on, as a browser
+        does when the server ends its stream (it reconnects to another server).
+        """
         if self.process.poll() is not None:
             return True
         self.process.send_signal(stop_signal)
+        for stream in open_streams:
+            with contextlib.suppress(AssertionError, OSError, http.client.HTTPException):
+                while True:
+                    stream.next_block()
+            stream.close()
         try:
             self.process.wait(timeout=seconds)
             return True
@@ -99,21 +114,40 @@ def serving(
 
 
 class EventStream:
-    """One GET of the message stream, read block by block; every read has a deadline."""
+    """One GET of the message stream, read block by block; every read has a deadline.
 
-    def __init__(self, url: str, timeout: float = 5, tls: ssl.SSLContext | None = None) -> None:
-        parts = urllib.parse.urlsplit(url)
-        path = parts.path.rstrip("/") + "/message/stream"
-        if parts.scheme == "https":
+    With ``reconnect``, it comes back as EventSource does when the server ends the
+    stream (over its stream budget, say): after the ``retry`` hint, with
+    ``Last-Event-ID``, on the same URL.
+    """
+
+    def __init__(
+        self,
+        url: str,
+        timeout: float = 5,
+        tls: ssl.SSLContext | None = None,
+        path: str | None = None,
+        reconnect: bool = False,
+    ) -> None:
+        self.parts = urllib.parse.urlsplit(url)
+        self.path = path or self.parts.path.rstrip("/") + "/message/stream"
+        self.timeout, self.tls, self.reconnect = timeout, tls, reconnect
+        self.last_event_id: str | None = None
+        self.retry_seconds = 0.0
+        self.connect()
+
+    def connect(self) -> None:
+        """Send the GET (with ``Last-Event-ID`` once an event was seen) and read the headers."""
+        host, port = self.parts.hostname, self.parts.port
+        if self.parts.scheme == "https":
             self.connection: http.client.HTTPConnection = http.client.HTTPSConnection(
-                parts.hostname, parts.port, timeout=timeout, context=tls
+                host, port, timeout=self.timeout, context=self.tls
             )
         else:
-            self.connection = http.client.HTTPConnection(
-                parts.hostname, parts.port, timeout=timeout
-            )
+            self.connection = http.client.HTTPConnection(host, port, timeout=self.timeout)
+        headers = {} if self.last_event_id is None else {"Last-Event-ID": self.last_event_id}
         try:
-            self.connection.request("GET", path)
+            self.connection.request("GET", self.path, headers=headers)
             self.response = self.connection.getresponse()
         except BaseException:
             self.connection.close()
@@ -124,9 +158,18 @@ class EventStream:
         fields: dict[str, str] = {}
         while (line := self.response.readline().decode()) != "\n":
             if not line:
-                raise AssertionError("the stream ended")
+                if not self.reconnect:
+                    raise AssertionError("the stream ended")
+                self.close()
+                time.sleep(self.retry_seconds)
+                self.connect()
+                continue
             name, _, value = line.rstrip("\n").partition(": ")
             fields[name] = value
+        if "id" in fields:
+            self.last_event_id = fields["id"]
+        if "retry" in fields:
+            self.retry_seconds = int(fields["retry"]) / 1000
         return fields
 
     def next_message(self, seconds: float = 5) -> dict[str, Any]:
@@ -152,6 +195,11 @@ def open_streams(url: str, count: int) -> Iterator[list[EventStream]]:
         for _ in range(count):
             streams.append(EventStream(url))
             assert streams[-1].response.status == 200
+            if streams[-1].response.getheader("Content-Length") is not None:
+                # Over the server's stream budget: a whole answer, which a browser reads
+                # and hangs up on, to come back after the retry hint.
+                streams[-1].response.read()
+                streams[-1].close()
         yield streams
     finally:
         for stream in streams:
@@ -180,12 +228,17 @@ def use_the_site(url: str) -> None:
     assert ">server-user</a>" in register_over_http(opener, url, "server-user")
     todo_page = post_form(opener, url + "/todo/add", url + "/todo/", {"title": "Deploy it"})
     assert "Deploy it" in todo_page
-    stream = EventStream(url)
+    # As the board's script does: the stream URL the page gives, reconnecting when the
+    # server ends the stream (a server with no threads to spare answers it at once).
+    _, board = fetch(url + "/message/")
+    stream_path = re.search(r'data-stream-url="([^"]+)"', board)
+    assert stream_path, "the board has no live stream"
+    stream = EventStream(url, path=stream_path.group(1), reconnect=True)
     try:
         assert stream.response.status == 200
         board = post_form(opener, url + "/message/", url + "/message/", {"content": "Served!"})
         assert "Served!" in board
-        assert stream.next_message()["content"] == "Served!"
+        assert stream.next_message(seconds=10)["content"] == "Served!"
     finally:
         stream.close()
     try:
@@ -205,7 +258,8 @@ def check_streams_spare_the_site_and_stop(
 ) -> None:
     """With ``streams`` streams open the landing page answers within 1 s; then the
     server stops on ``stop_signal`` within 10 s, open streams and all."""
-    with open_streams(server.url, streams):
+    with open_streams(server.url, streams) as held:
         status, _ = fetch(server.url + "/", timeout=1)
         assert status == 200
-        assert server.stop(stop_signal, seconds=10), "no stop within 10 s:\n" + server.log()
+        stopped = server.stop(stop_signal, seconds=10, open_streams=held)
+        assert stopped, "no stop within 10 s:\n" + server.log()

@@ -71,6 +71,10 @@ def open_stream(port):
     return stream
 
 
+# The gunicorn process serving each port, for tests that signal it themselves.
+RUNNING: dict[int, subprocess.Popen] = {}
+
+
 @contextlib.contextmanager
 def gunicorn(environment, tmp_path, **settings):
     """Run gunicorn on a free port with GUNICORN_* ``settings``; yield the port."""
@@ -81,11 +85,14 @@ def gunicorn(environment, tmp_path, **settings):
     log_path = tmp_path / "gunicorn.log"
     with open(log_path, "wb") as log:
         process = subprocess.Popen(command, cwd=ROOT, env=environment, stdout=log, stderr=log)
+        RUNNING[port] = process
         try:
             assert wait_until_serving(process, f"http://127.0.0.1:{port}/healthz")[0] == 200
             yield port
         finally:
-            stop(process)
+            RUNNING.pop(port)
+            if process.poll() is None:
+                stop(process)
 
 
 def stop(process, seconds=15):
@@ -172,18 +179,54 @@ def test_open_streams_do_not_block_the_site_under_gevent(
             assert stream.next_block() == {"": "heartbeat"}
 
 
-def test_closed_streams_free_their_gthread_threads(
-    server_environment,
-    tmp_path,
-):
+def held_or_answered(port):
+    """Open a stream: ``"held"`` when the server keeps it open, ``"answered"`` when it is
+    over the budget (the retry hint of a busy server, then the end)."""
+    stream = EventStream(port)
+    try:
+        retry = stream.next_block()
+        if retry == {"retry": "2000"}:
+            return "held", stream
+        assert retry == {"retry": "3000"}
+        with pytest.raises(AssertionError, match="the stream ended"):
+            stream.next_block()
+    finally:
+        if retry != {"retry": "2000"}:
+            stream.close()
+    return "answered", None
+
+
+def test_streams_over_the_budget_leave_threads_for_pages(server_environment, tmp_path):
     settings = {"workers": 1, "worker_class": "gthread", "threads": 2}
     with gunicorn(server_environment, tmp_path, **settings) as port:
-        # Both threads are busy with the streams: a third request has to wait.
-        with open_streams(port, 2), pytest.raises(TimeoutError):
-            healthz_seconds(port, timeout=1.5)
-        # Each closed stream's next heartbeat write fails, which frees its thread for
-        # the next two streams (they could not even start otherwise) ...
-        with open_streams(port, 2):
-            pass
-        # ... and for a plain page once those are closed as well.
-        assert healthz_seconds(port) < 5
+        # The budget is half the threads: one stream is held, the next answered at once.
+        state, held = held_or_answered(port)
+        assert state == "held"
+        assert held_or_answered(port) == ("answered", None)
+        assert healthz_seconds(port) < 2
+        held.close()
+        # A closed page frees its slot at the stream's next heartbeat: a new one is held.
+        deadline = time.monotonic() + 5
+        while (found := held_or_answered(port))[0] != "held":
+            assert time.monotonic() < deadline, "the closed stream kept its slot"
+            time.sleep(0.2)
+        found[1].close()
+
+
+def test_sigterm_ends_open_streams_and_gunicorn_exits_at_once(server_environment, tmp_path):
+    settings = {"workers": 1, "worker_class": "gevent"}
+    with (
+        gunicorn(server_environment, tmp_path, **settings) as port,
+        open_streams(port, 3) as streams,
+    ):
+        process = RUNNING[port]
+        started = time.monotonic()
+        process.terminate()
+        # Each open page sees its stream end (and a browser would reconnect elsewhere).
+        for stream in streams:
+            with pytest.raises(AssertionError, match="the stream ended"):
+                while True:
+                    stream.next_block()
+            stream.close()
+        process.wait(timeout=5)
+        assert time.monotonic() - started < 5

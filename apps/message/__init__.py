@@ -11,6 +11,7 @@ from apps.common.db import init_database
 
 from .models import db
 from .stream import STREAM_DEFAULTS
+from .stream import end_streams_when_mod_wsgi_stops
 from .views import bp
 
 
@@ -21,4 +22,5 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         app.config.setdefault(key, value)
     init_database(app, db)
     app.register_blueprint(bp)
+    end_streams_when_mod_wsgi_stops()
     return app

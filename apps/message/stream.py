@@ -7,6 +7,7 @@ message posted through another worker process or another host reaches every stre
 from __future__ import annotations
 
 import json
+import threading
 import time
 from collections.abc import Iterator
 
@@ -26,9 +27,13 @@ STREAM_DEFAULTS = {
     # Then the stream ends and EventSource reconnects with Last-Event-ID: a sync
     # worker is not held forever, and nothing is lost in between.
     "MESSAGE_STREAM_MAX_SECONDS": 300,
+    # Streams held open per process; None: worked out from the server (see budget.py).
+    "MESSAGE_STREAM_MAX_OPEN": None,
 }
 STREAM_HEADERS = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
 RETRY_MILLISECONDS = 2000
+# A stream over the budget, or met while the server stops, comes back after this long.
+BUSY_RETRY_MILLISECONDS = 3000
 BATCH_SIZE = 100
 
 
@@ -62,6 +67,39 @@ def poll_new_events(last_id: int) -> tuple[list[str], int]:
         db.session.remove()
 
 
+# Set when the server is told to stop (gunicorn.conf.py's post_worker_init hook): every
+# stream ends at its next poll, so the worker can exit instead of waiting for them.
+STOPPING = threading.Event()
+
+
+def end_streams() -> None:
+    """End every open stream of this process within one poll; safe in a signal handler.
+
+    It only sets a flag that nobody waits on, so it cannot block on a lock the
+    interrupted thread holds.
+    """
+    STOPPING.set()
+
+
+def end_streams_when_mod_wsgi_stops() -> None:
+    """Under mod_wsgi, which has no signal of ours to hook: its own shutdown event."""
+    try:
+        import mod_wsgi  # type: ignore[import-not-found]  # only exists inside mod_wsgi
+    except ImportError:
+        return
+    # The pip package of the same name (mod_wsgi-express) imports outside Apache too.
+    subscribe_shutdown = getattr(mod_wsgi, "subscribe_shutdown", None)
+    if subscribe_shutdown is not None:
+        subscribe_shutdown(lambda *args, **kwargs: end_streams())
+
+
+def missed_events(last_id: int) -> str:
+    """The answer to a stream request that will not be held open: what the client missed,
+    and when to come back. EventSource reconnects by itself, with ``Last-Event-ID``."""
+    events, _ = poll_new_events(last_id)
+    return f"retry: {BUSY_RETRY_MILLISECONDS}\n\n" + "".join(events)
+
+
 def message_events(last_id: int) -> Iterator[str]:
     """The stream: a retry hint, then new messages and heartbeats until the time is up.
 
@@ -85,7 +123,7 @@ def message_events(last_id: int) -> Iterator[str]:
             # A comment line: EventSource ignores it, proxies see a live connection.
             yield ": heartbeat\n\n"
             last_write = now
-        if now - started >= max_seconds:
+        if now - started >= max_seconds or STOPPING.is_set():
             return
         if len(events) < BATCH_SIZE:
             time.sleep(poll)

@@ -3,6 +3,7 @@
 from flask import Blueprint
 from flask import Response
 from flask import abort
+from flask import current_app
 from flask import flash
 from flask import g
 from flask import redirect
@@ -15,6 +16,7 @@ from sqlalchemy import select
 from apps.common.db import MAX_ROW_ID
 from apps.common.identity import login_required
 
+from .budget import stream_budget
 from .forms import MessageForm
 from .models import Message
 from .models import MessagePage
@@ -22,8 +24,10 @@ from .models import db
 from .models import find_page
 from .models import format_timestamp
 from .models import post_message
+from .stream import STOPPING
 from .stream import STREAM_HEADERS
 from .stream import message_events
+from .stream import missed_events
 from .stream import resume_point
 
 bp = Blueprint("message", __name__)
@@ -109,12 +113,26 @@ def delete(message_id: int):
 
 @bp.get("/stream")
 def stream():
-    """New messages as Server-Sent Events; ``Last-Event-ID`` resumes without loss."""
+    """New messages as Server-Sent Events; ``Last-Event-ID`` resumes without loss.
+
+    Over this process's stream budget (or while the server stops) the request is
+    answered at once with what the client missed: its thread is back at work for
+    pages, and the browser polls through its reconnects instead.
+    """
+    last_id = resume_point()
+    budget = stream_budget(current_app, request.environ)
+    if STOPPING.is_set() or not budget.try_open():
+        return Response(
+            missed_events(last_id), mimetype="text/event-stream", headers=STREAM_HEADERS
+        )
     # The server iterates the generator after this view has returned and Flask has
     # popped its contexts. stream_with_context pushes this request's contexts again
     # while the generator runs: the app context gives it `db` and `config`, and the
     # request context tells apps.common.db the work only reads (a plain BEGIN that never
     # waits for writers; with only an app context it would take SQLite's write lock on
     # every poll). Each poll still ends its own transaction (see poll_new_events).
-    events = stream_with_context(message_events(resume_point()))
-    return Response(events, mimetype="text/event-stream", headers=STREAM_HEADERS)
+    events = stream_with_context(message_events(last_id))
+    response = Response(events, mimetype="text/event-stream", headers=STREAM_HEADERS)
+    # The server calls close() however the stream ends, even if it never started.
+    response.call_on_close(budget.close)
+    return response
