@@ -91,3 +91,14 @@ def test_a_backlog_larger_than_one_batch_arrives_in_full(app, client, add_messag
     app.config.update(MESSAGE_STREAM_MAX_SECONDS=0.3)
     _, body = read_stream(client, query_string={"last_id": 0})
     assert [event_id for event_id, _ in events_of(body)] == ids
+
+
+def test_over_the_budget_a_stream_gets_what_it_missed_and_a_longer_retry(app, client, add_message):
+    ids = [add_message(f"message {number}") for number in range(3)]
+    app.config.update(MESSAGE_STREAM_MAX_OPEN=0, MESSAGE_STREAM_MAX_SECONDS=30)
+    response, body = read_stream(client, headers={"Last-Event-ID": str(ids[0])})
+    assert response.status_code == 200
+    assert response.mimetype == "text/event-stream"
+    # Answered at once (the stream would otherwise run for 30 s), then closed.
+    assert body.startswith("retry: 3000\n\n")
+    assert [event_id for event_id, _ in events_of(body)] == ids[1:]
