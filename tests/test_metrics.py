@@ -1,5 +1,6 @@
 """``/metrics``: off by default, the series each app feeds, the allow-list, gunicorn."""
 
+import http.client
 import re
 import subprocess
 import sys
@@ -16,6 +17,7 @@ from werkzeug.test import Client
 from apps.common.metrics import open_stream
 from tests.conftest import PASSWORD
 from tests.conftest import ROOT
+from tests.conftest import LiveServer
 from tests.conftest import browser_like_opener
 from tests.conftest import create_test_site
 from tests.conftest import free_port
@@ -156,3 +158,26 @@ def test_one_scrape_covers_both_gunicorn_workers(server_environment, tmp_path):
         assert f"dispatcher_requests_total{{{labels}}} {count}.0" in text, text
     assert 'dispatcher_request_duration_seconds_count{app="todo"} 6.0' in text
     assert urllib.parse.quote(PASSWORD) not in text
+
+
+def test_open_streams_are_counted_while_they_are_open(databases):
+    site = create_test_site(
+        databases,
+        METRICS_ENABLED=True,
+        message={"MESSAGE_STREAM_HEARTBEAT_SECONDS": 0.1, "MESSAGE_STREAM_POLL_SECONDS": 0.05},
+    )
+    before = sample("dispatcher_open_streams", app="message")
+    with LiveServer(site) as server:
+        address = urllib.parse.urlsplit(server.url)
+        stream = http.client.HTTPConnection(address.hostname, address.port, timeout=5)
+        stream.request("GET", "/message/stream")
+        response = stream.getresponse()
+        assert response.readline() == b"retry: 2000\n"
+        assert sample("dispatcher_open_streams", app="message") == before + 1
+        response.close()
+        stream.close()
+        # The closed stream notices at its next heartbeat and gives its count back.
+        deadline = time.monotonic() + 5
+        while sample("dispatcher_open_streams", app="message") != before:
+            assert time.monotonic() < deadline, "the closed stream is still counted"
+            time.sleep(0.05)

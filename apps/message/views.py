@@ -15,6 +15,7 @@ from sqlalchemy import select
 
 from apps.common.db import MAX_ROW_ID
 from apps.common.identity import login_required
+from apps.common.metrics import OPEN_STREAMS
 
 from .budget import stream_budget
 from .forms import MessageForm
@@ -135,4 +136,7 @@ def stream():
     response = Response(events, mimetype="text/event-stream", headers=STREAM_HEADERS)
     # The server calls close() however the stream ends, even if it never started.
     response.call_on_close(budget.close)
+    open_streams = OPEN_STREAMS.labels(current_app.config["APP_NAME"])
+    open_streams.inc()
+    response.call_on_close(open_streams.dec)
     return response
