@@ -16,6 +16,7 @@ from flask import Flask
 from flask import Response
 from flask import request
 from flask import request_finished
+from flask_babel import lazy_gettext as _l
 from werkzeug.middleware.dispatcher import DispatcherMiddleware
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.serving import run_simple
@@ -58,11 +59,30 @@ AppFactory = Callable[[dict[str, Any] | None], Flask]
 
 # name, prefix, factory, title, description. The portal at "" catches every path
 # that no other prefix claims.
+# Titles and descriptions are words for users, translated when a page shows them.
 MOUNTS: list[tuple[str, str, AppFactory, str, str]] = [
-    ("portal", "", portal.create_app, "Home", "The start page and the health check."),
-    ("auth", "/auth", auth.create_app, "Account", "Register, log in, and manage your account."),
-    ("todo", "/todo", todo.create_app, "Todo", "Your own todo list, with due dates."),
-    ("message", "/message", message.create_app, "Messages", "A public board with live updates."),
+    ("portal", "", portal.create_app, _l("Home"), _l("Where you start, with the site's numbers.")),
+    (
+        "auth",
+        "/auth",
+        auth.create_app,
+        _l("Account"),
+        _l("Register, log in, and manage your account."),
+    ),
+    (
+        "todo",
+        "/todo",
+        todo.create_app,
+        _l("Todo"),
+        _l("Keep a list of things to do, with due dates, and tick them off."),
+    ),
+    (
+        "message",
+        "/message",
+        message.create_app,
+        _l("Messages"),
+        _l("Read and post public messages; new ones appear as they arrive."),
+    ),
 ]
 
 
@@ -89,9 +109,9 @@ def connect_apps(apps: dict[str, Flask]) -> None:
     portal_app, auth_app = apps["portal"], apps["auth"]
     todo_app, message_app = apps["todo"], apps["message"]
 
-    add_counter(portal_app, "Users", auth_app, count_users)
-    add_counter(portal_app, "Todos", todo_app, count_todos)
-    add_counter(portal_app, "Messages", message_app, count_messages)
+    add_counter(portal_app, _l("Users"), auth_app, count_users)
+    add_counter(portal_app, _l("Todos"), todo_app, count_todos)
+    add_counter(portal_app, _l("Messages"), message_app, count_messages)
 
     def load_user_from_auth(user_id: int, session_version: int) -> CurrentUser | None:
         # Called during another app's request: auth's database belongs to auth, so

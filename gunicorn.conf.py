@@ -64,7 +64,7 @@ def post_worker_init(worker):
     Otherwise a worker waits out graceful_timeout for streams that never end by
     themselves. gunicorn's own handler still runs after ours.
     """
-    from apps.message.stream import end_streams
+    from apps.message.shutdown import end_streams
 
     for signum in (signal.SIGTERM, signal.SIGINT, signal.SIGQUIT):
         gunicorn_handler = signal.getsignal(signum)

@@ -84,7 +84,9 @@ class Host:
             if self.process.poll() is not None:
                 raise AssertionError(f"host {self.name} exited: {self.log_path.read_text()}")
             try:
-                with urllib.request.urlopen(self.url + "/healthz", timeout=5) as response:
+                # The first answer may be slow (the app loads on it): wait up to the end.
+                timeout = max(deadline - time.monotonic(), 1)
+                with urllib.request.urlopen(self.url + "/healthz", timeout=timeout) as response:
                     if response.status == 200:
                         return
             except (urllib.error.URLError, ConnectionError):

@@ -45,22 +45,25 @@ PASSWORD = "correct horse battery"
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Without PostgreSQL, leave the cluster tests out and say so in one line.
+    """Without PostgreSQL, leave its own tests out and say so in one line.
 
-    Hosts on separate machines cannot share SQLite files, so those tests need
-    ``TEST_DATABASE_URL``; CI's PostgreSQL run sets it and runs them.
+    Hosts on separate machines cannot share SQLite files, so the cluster tests need
+    ``TEST_DATABASE_URL``, as do the tests of PostgreSQL's own parts (LISTEN/NOTIFY);
+    CI's PostgreSQL run sets it and runs them.
     """
     if TEST_DATABASE_URL is not None:
         return
-    cluster = [item for item in items if item.get_closest_marker("cluster")]
-    if not cluster:
+    needs = [item for item in items if item.get_closest_marker("cluster")]
+    needs += [item for item in items if item.get_closest_marker("postgresql")]
+    if not needs:
         return
-    items[:] = [item for item in items if not item.get_closest_marker("cluster")]
-    config.hook.pytest_deselected(items=cluster)
+    items[:] = [item for item in items if item not in needs]
+    config.hook.pytest_deselected(items=needs)
     reporter = config.pluginmanager.get_plugin("terminalreporter")
     if reporter is not None:
         reporter.write_line(
-            f"{len(cluster)} cluster tests deselected: they need PostgreSQL (TEST_DATABASE_URL)."
+            f"{len(needs)} cluster and PostgreSQL tests deselected:"
+            " they need PostgreSQL (TEST_DATABASE_URL)."
         )
 
 
@@ -186,7 +189,14 @@ def create_tables(app: Flask) -> None:
 
 
 def dispose_engines(app: Flask) -> None:
-    """Close pooled connections so the test's databases can be dropped."""
+    """Close pooled connections so the test's databases can be dropped.
+
+    First let a message broker's thread finish: it ends once its last stream has, but
+    may still be reading (or, on PostgreSQL, closing its LISTEN connection).
+    """
+    for thread in threading.enumerate():
+        if thread.name == "message-broker":
+            thread.join(timeout=10)
     database = app.extensions.get("sqlalchemy")
     if database is not None:
         with app.app_context():

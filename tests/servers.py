@@ -8,6 +8,7 @@ from __future__ import annotations
 import contextlib
 import http.client
 import json
+import os
 import re
 import signal
 import ssl
@@ -45,8 +46,10 @@ def wait_until_serving(process: subprocess.Popen, url: str, seconds: float = 30)
         if process.poll() is not None:
             raise AssertionError(f"server exited with {process.returncode}")
         try:
-            return fetch(url)
-        except (urllib.error.URLError, ConnectionError):
+            # The first answer may be slow (the app loads on it; mod_wsgi's daemon
+            # processes load it while Apache already accepts): wait for it up to the end.
+            return fetch(url, timeout=max(deadline - time.monotonic(), 1))
+        except (urllib.error.URLError, ConnectionError, TimeoutError):
             time.sleep(0.2)
     raise AssertionError(f"no answer from {url} within {seconds}s")
 
@@ -62,7 +65,13 @@ class Server:
         self.log_path = log_path
         with open(log_path, "wb") as log:
             self.process = subprocess.Popen(
-                command, cwd=ROOT, env=environment, stdout=log, stderr=subprocess.STDOUT
+                command,
+                cwd=ROOT,
+                env=environment,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                # Its own process group, so that a kill reaches whatever it forked.
+                start_new_session=True,
             )
 
     def log(self) -> str:
@@ -82,6 +91,9 @@ class Server:
         """
         if self.process.poll() is not None:
             return True
+        if stop_signal == signal.SIGKILL:
+            self.kill_group()
+            return True
         self.process.send_signal(stop_signal)
         for stream in open_streams:
             with contextlib.suppress(AssertionError, OSError, http.client.HTTPException):
@@ -92,10 +104,14 @@ class Server:
             self.process.wait(timeout=seconds)
             return True
         except subprocess.TimeoutExpired:
-            # Whatever the server left behind (workers, Apache children) goes with its group.
-            self.process.kill()
-            self.process.wait(timeout=seconds)
+            self.kill_group()
             return False
+
+    def kill_group(self) -> None:
+        """SIGKILL the server and whatever it forked (workers, Apache children), its group."""
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(self.process.pid, signal.SIGKILL)
+        self.process.wait(timeout=10)
 
 
 @contextlib.contextmanager
@@ -246,7 +262,7 @@ def use_the_site(url: str) -> None:
         raise AssertionError("/no/such/page was found")
     except urllib.error.HTTPError as error:
         assert error.code == 404
-        assert "Not Found" in error.read().decode()
+        assert "Page not found" in error.read().decode()
         error.close()
     status, body = fetch(url + "/healthz")
     assert status == 200

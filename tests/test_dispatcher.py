@@ -54,7 +54,7 @@ def test_unknown_path_is_the_portals_404_page_with_security_headers(site):
     page = response.get_data(as_text=True)
     assert response.status_code == 404
     assert response.mimetype == "text/html"
-    assert "<h1>Not Found</h1>" in page
+    assert "<h1>Page not found</h1>" in page
     assert '<link rel="stylesheet" href="/static/common/style.css">' in page
     assert "frame-ancestors 'none'" in response.headers["Content-Security-Policy"]
     assert response.headers["X-Content-Type-Options"] == "nosniff"

@@ -3,12 +3,17 @@
 import doctest
 from pathlib import Path
 
+import pytest
+
 DOCS = Path(__file__).resolve().parents[1] / "docs"
+# The chapter and its Simplified Chinese translation: the same examples run in both.
+CHAPTERS = ["contexts.md", "contexts.zh-CN.md"]
 
 
-def test_contexts_chapter_examples_run():
+@pytest.mark.parametrize("chapter", CHAPTERS)
+def test_contexts_chapter_examples_run(chapter):
     result = doctest.testfile(
-        str(DOCS / "contexts.md"),
+        str(DOCS / chapter),
         module_relative=False,
         optionflags=doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE,
         verbose=False,
@@ -21,10 +26,16 @@ def without_indentation(text):
     return "\n".join(line.strip() for line in text.strip().splitlines())
 
 
-def test_code_quoted_in_the_contexts_chapter_is_the_projects_code():
-    chapter = (DOCS / "contexts.md").read_text()
-    quoted = [block.split("```")[0] for block in chapter.split("```python\n")[1:]]
+@pytest.mark.parametrize("chapter", CHAPTERS)
+def test_code_quoted_in_the_contexts_chapter_is_the_projects_code(chapter):
+    text = (DOCS / chapter).read_text()
+    quoted = [block.split("```")[0] for block in text.split("```python\n")[1:]]
     assert quoted
     source = without_indentation((DOCS.parent / "dispatcher.py").read_text())
     for block in quoted:
         assert without_indentation(block) in source, block
+
+
+def test_the_translation_has_every_example_of_the_chapter():
+    english, chinese = ((DOCS / chapter).read_text().split("```")[1::2] for chapter in CHAPTERS)
+    assert chinese == english

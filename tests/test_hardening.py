@@ -35,6 +35,11 @@ POST_ROUTES = [
     "/todo/1/toggle",
     "/todo/1/delete",
     "/todo/clear-done",
+    # The language switcher, in every app.
+    "/language",
+    "/auth/language",
+    "/todo/language",
+    "/message/language",
 ]
 
 

@@ -23,6 +23,7 @@ from tests.conftest import create_test_site
 from tests.conftest import free_port
 from tests.conftest import register_over_http
 from tests.conftest import registered_client
+from tests.servers import wait_until_serving
 
 BIN = Path(sys.executable).parent
 
@@ -100,19 +101,6 @@ def scrape_until(url, pattern, seconds=10):
         time.sleep(0.2)
 
 
-def wait_until_serving(process, url, seconds=30):
-    """Poll ``url`` until it answers."""
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        assert process.poll() is None, f"server exited with {process.returncode}"
-        try:
-            with urllib.request.urlopen(url, timeout=10) as response:
-                return response.status
-        except (urllib.error.URLError, ConnectionError):
-            time.sleep(0.2)
-    raise AssertionError(f"no answer from {url} within {seconds}s")
-
-
 @pytest.mark.server
 def test_one_scrape_covers_both_gunicorn_workers(server_environment, tmp_path):
     port = free_port()
@@ -135,24 +123,25 @@ def test_one_scrape_covers_both_gunicorn_workers(server_environment, tmp_path):
     try:
         wait_until_serving(process, base + "/healthz")
         opener = browser_like_opener()
-        register_over_http(opener, base, "dave")  # auth, then the account page
+        register_over_http(opener, base, "dave")  # auth, then the start page
         # Several requests per mount, new connections each: both workers take some.
         for _ in range(6):
             for path in ("/", "/todo/", "/message/", "/auth/"):
                 with opener.open(base + path, timeout=10) as response:
                     assert response.status == 200
         text = scrape_until(
-            base + "/metrics", r'app="auth",method="GET",endpoint="auth.index",status="200"} 7\.0'
+            base + "/metrics",
+            r'app="portal",method="GET",endpoint="portal.index",status="200"} 7\.0',
         )
     finally:
         process.terminate()
         process.wait(timeout=30)
     assert len(list(folder.glob("counter_*.db"))) >= 2  # each worker wrote its own numbers
     for app, endpoint, count in [
-        ("portal", "portal.index", 6),
+        ("portal", "portal.index", 7),  # six visits, and the start page after registering
         ("todo", "todo.index", 6),
         ("message", "message.index", 6),
-        ("auth", "auth.index", 7),  # six visits, and the account page after registering
+        ("auth", "auth.index", 6),
     ]:
         labels = f'app="{app}",endpoint="{endpoint}",method="GET",status="200"'
         assert f"dispatcher_requests_total{{{labels}}} {count}.0" in text, text

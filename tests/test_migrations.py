@@ -16,6 +16,9 @@ from sqlalchemy import inspect
 from werkzeug.test import Client
 
 from apps.auth.models import add_user
+from apps.message.changes import changes_after
+from apps.message.models import Message
+from apps.message.models import db as message_db
 from apps.message.models import post_message
 from apps.todo.models import Todo
 from apps.todo.models import db as todo_db
@@ -75,8 +78,9 @@ def test_current_shows_each_app_behind_then_at_head(urls):
     assert "todo      none (head todo_0001, behind)" in before.output
     invoke("db", "upgrade")
     after = invoke("db", "current").output
-    for name in ("auth", "todo", "message"):
+    for name in ("auth", "todo"):
         assert f"{name}_0001 (head {name}_0001, current)" in after
+    assert "message_0002 (head message_0002, current)" in after
 
 
 def test_check_finds_models_and_migrations_equal(urls):
@@ -113,8 +117,9 @@ def fill_database_made_before_migrations(site):
         todo_db.session.commit()
     message_app = mounted_app(site, "message")
     with message_app.app_context():
-        post_message(user_id, "alice", "also kept")
-        message_app.extensions["sqlalchemy"].session.commit()
+        # As the board posted before the change log existed.
+        message_db.session.add(Message(author_id=user_id, author_name="alice", content="also kept"))
+        message_db.session.commit()
 
 
 def test_databases_made_before_migrations_are_adopted_with_every_row(urls):
@@ -132,6 +137,30 @@ def test_databases_made_before_migrations_are_adopted_with_every_row(urls):
     assert login.status_code == 302
     assert "kept through the upgrade" in client.get("/todo/").get_data(as_text=True)
     assert "also kept" in client.get("/message/").get_data(as_text=True)
+
+
+def test_the_change_log_begins_with_each_message_under_its_own_id(urls):
+    """Pages opened before the upgrade resume with a message id as Last-Event-ID."""
+    command = [sys.executable, "-m", "flask", "--app", "apps.message", "db", "upgrade"]
+    subprocess.run([*command, "message_0001"], cwd=ROOT, check=True, capture_output=True)
+    message_app = mounted_app(create_dispatcher(), "message")
+    with message_app.app_context():
+        for content in ("one", "two", "three"):
+            message_db.session.add(Message(author_id=1, author_name="a", content=content))
+        message_db.session.commit()
+        message_db.session.delete(message_db.session.get(Message, 2))
+        message_db.session.commit()
+    dispose_engines(message_app)
+
+    assert invoke("db", "upgrade").exit_code == 0
+    message_app = mounted_app(create_dispatcher(), "message")
+    with message_app.app_context():
+        assert [event.id for event in changes_after(0)] == [1, 3]
+        assert [event.id for event in changes_after(1)] == [3]
+        post_message(1, "a", "four")
+        message_db.session.commit()
+        assert [event.id for event in changes_after(3)] == [4]
+    dispose_engines(message_app)
 
 
 def test_one_app_alone_upgrades_with_flask_db_upgrade(urls):
@@ -154,14 +183,15 @@ def get(url):
 
 
 def wait_until_listening(url, server):
-    """Poll until the server answers (or fail if it exits)."""
-    for _ in range(100):
+    """Poll until the server answers (or fail if it exits); a busy machine may take a while."""
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
         assert server.poll() is None, server.stderr.read()
         try:
             return get(url)
         except OSError:
             time.sleep(0.1)
-    pytest.fail("the server did not start")
+    pytest.fail("the server did not start within 30 s")
 
 
 def test_a_server_started_before_init_db_refuses_every_page_until_the_upgrade(urls):

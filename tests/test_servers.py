@@ -7,6 +7,7 @@ answering within 1 s; the stop signal ends the server within 10 s, streams still
 """
 
 import contextlib
+import math
 import os
 import re
 import shlex
@@ -47,9 +48,9 @@ COMMANDS = {
     " gunicorn -c gunicorn.conf.py",
     "waitress": "waitress-serve --listen=127.0.0.1:{port} dispatcher:application",
     "uwsgi": "UWSGI_HTTP=127.0.0.1:{port} uwsgi --ini deploy/uwsgi.ini",
-    "mod_wsgi": "mod_wsgi-express start-server --application-type module --entry-point"
-    " dispatcher --callable-object application --host 127.0.0.1 --port {port}"
-    " --processes 2 --threads 5",
+    "mod_wsgi": "FLASK_MESSAGE_STREAM_HEARTBEAT_SECONDS=2 FLASK_MESSAGE_STREAM_MAX_SECONDS=120"
+    " mod_wsgi-express start-server --application-type module --entry-point dispatcher"
+    " --callable-object application --host 127.0.0.1 --port {port} --processes 2 --threads 5",
     "cheroot": "FLASK_MESSAGE_STREAM_MAX_OPEN=5 cheroot --bind 127.0.0.1:{port} --threads 10"
     " dispatcher:application",
     "granian": "FLASK_MESSAGE_STREAM_MAX_OPEN=4 granian --interface wsgi --host 127.0.0.1"
@@ -178,14 +179,22 @@ def acl_users(folder):
     return result.stdout
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="Apache's children still wait on mod_wsgi's daemons for held streams 10 s after"
-    " SIGTERM; the subscribe_shutdown hook in apps/message/stream.py does not end them in time",
-)
 def test_mod_wsgi(server_environment, tmp_path):
     """mod_wsgi-express, with ``--user www-data --group www-data`` when root starts it."""
     with folder_for_the_daemon_user(server_environment, tmp_path) as (environment, options):
         serve_and_check_everything(
             "mod_wsgi", environment, tmp_path, [*options, "--log-to-terminal"]
         )
+
+
+def test_mod_wsgi_streams_end_before_mod_wsgi_restarts_their_process():
+    """mod_wsgi restarts a daemon process, cutting off every request in it, once one has
+    run request-timeout * (1 + ln threads) seconds: the command's streams end sooner."""
+    from mod_wsgi.express.options import option_list
+
+    command, environment = documented("mod_wsgi", {})
+    defaults = {option.dest: option.default for option in option_list}
+    threads = int(command[command.index("--threads") + 1])
+    restart_after = defaults["request_timeout"] * (1 + math.log(threads))
+    # A stream ends within a second of its time; mod_wsgi checks every few seconds.
+    assert float(environment["FLASK_MESSAGE_STREAM_MAX_SECONDS"]) + 5 < restart_after

@@ -1,9 +1,12 @@
 """The message board's live stream under real gunicorn workers, each a subprocess."""
 
 import contextlib
+import html
 import http.client
 import json
+import re
 import subprocess
+import threading
 import time
 import urllib.request
 
@@ -14,7 +17,11 @@ from apps.message.models import db
 from apps.message.models import post_message
 from tests.conftest import ROOT
 from tests.conftest import free_port
+from tests.servers import EventStream as ReconnectingStream
+from tests.servers import fetch
+from tests.servers import serving
 from tests.test_servers import BIN
+from tests.test_servers import documented
 from tests.test_servers import wait_until_serving
 
 pytestmark = pytest.mark.server
@@ -141,27 +148,51 @@ def healthz_seconds(port, timeout=5):
     return time.monotonic() - started
 
 
+def held_streams_on_every_worker(port, workers, seconds=10):
+    """One held stream per worker: with a budget of one stream each, the first ``workers``
+    streams held must be on different processes (the others are answered at once)."""
+    held = []
+    deadline = time.monotonic() + seconds
+    try:
+        while len(held) < workers:
+            assert time.monotonic() < deadline, "could not hold a stream on every worker"
+            state, stream = held_or_answered(port)
+            if state == "held":
+                held.append(stream)
+    except BaseException:
+        for stream in held:
+            stream.close()
+        raise
+    return held
+
+
 @pytest.mark.parametrize("worker_class", ["gthread", "gevent"])
-def test_posts_from_another_process_reach_an_open_stream(
+def test_a_post_reaches_the_streams_held_on_both_workers(
     server_environment,
     tmp_path,
     worker_class,
 ):
+    """Each worker's broker hears of the post: on SQLite by its poll, on PostgreSQL by NOTIFY."""
+    environment = {**server_environment, "FLASK_MESSAGE_STREAM_MAX_OPEN": "1"}
     database_url = server_environment["MESSAGE_DATABASE_URL"]
-    with (
-        gunicorn(server_environment, tmp_path, workers=2, worker_class=worker_class) as port,
-        open_streams(port, 1) as (stream,),
-    ):
-        first_id = post_from_another_process(database_url, "first through gunicorn")
-        first = stream.next_message()
-        # The stream stays open and keeps polling: a later post arrives on it too.
-        second_id = post_from_another_process(database_url, "second, stream still open", 8)
-        second = stream.next_message()
-    assert first[0] == first[1]["id"] == first_id
-    assert first[1]["content"] == "first through gunicorn"
-    assert first[1]["author_name"] == "user 7"
-    assert second[0] == second[1]["id"] == second_id > first_id
-    assert second[1]["content"] == "second, stream still open"
+    with gunicorn(environment, tmp_path, workers=2, worker_class=worker_class) as port:
+        streams = held_streams_on_every_worker(port, workers=2)
+        try:
+            first_id = post_from_another_process(database_url, "first through gunicorn")
+            firsts = [stream.next_message() for stream in streams]
+            # The streams stay open: a later post arrives on both too.
+            second_id = post_from_another_process(database_url, "second, streams still open", 8)
+            seconds = [stream.next_message() for stream in streams]
+        finally:
+            for stream in streams:
+                stream.close()
+    for (first_event, first), (second_event, second) in zip(firsts, seconds, strict=True):
+        assert first["id"] == first_id
+        assert first["content"] == "first through gunicorn"
+        assert first["author_name"] == "user 7"
+        assert second["id"] == second_id > first_id
+        assert second_event > first_event
+        assert second["content"] == "second, streams still open"
 
 
 def test_open_streams_do_not_block_the_site_under_gevent(
@@ -230,3 +261,56 @@ def test_sigterm_ends_open_streams_and_gunicorn_exits_at_once(server_environment
             stream.close()
         process.wait(timeout=5)
         assert time.monotonic() - started < 5
+
+
+def stream_path_of_the_board(url):
+    """The stream URL the board page gives its EventSource (it carries ``last_id``)."""
+    status, page = fetch(url + "/message/")
+    assert status == 200
+    return html.unescape(re.search(r'data-stream-url="([^"]+)"', page).group(1))
+
+
+def landing_seconds(url):
+    """GET / once; assert it answers 200 and return how long it took."""
+    started = time.monotonic()
+    assert fetch(url + "/", timeout=5)[0] == 200
+    return time.monotonic() - started
+
+
+@pytest.mark.parametrize(
+    ("name", "settings"),
+    [
+        ("waitress", {}),  # waitress serves with 4 threads unless told otherwise
+        ("gunicorn-gthread", {"GUNICORN_WORKERS": "2", "GUNICORN_THREADS": "4"}),
+    ],
+)
+def test_twenty_reconnecting_pages_spare_the_site_and_all_get_a_post(
+    server_environment, tmp_path, name, settings
+):
+    """Streams past the budget are answered at once and come back every 3 s: the landing
+    page keeps answering, and every page still gets the post."""
+    command, environment = documented(name, {**server_environment, **settings})
+    received: dict[int, float] = {}
+    with serving(command, environment, tmp_path) as server:
+        path = stream_path_of_the_board(server.url)
+
+        def follow(number):
+            stream = ReconnectingStream(server.url, timeout=15, path=path, reconnect=True)
+            try:
+                if stream.next_message(seconds=30)["content"] == "to all twenty":
+                    received[number] = time.monotonic()
+            finally:
+                stream.close()
+
+        clients = [threading.Thread(target=follow, args=(n,)) for n in range(20)]
+        for client in clients:
+            client.start()
+        landing = [landing_seconds(server.url) for _ in range(5) if not time.sleep(0.4)]
+        posted = time.monotonic()
+        post_from_another_process(server_environment["MESSAGE_DATABASE_URL"], "to all twenty")
+        landing += [landing_seconds(server.url) for _ in range(5) if not time.sleep(0.4)]
+        for client in clients:
+            client.join(timeout=30)
+    assert max(landing) < 1, landing
+    assert len(received) == 20
+    assert max(received.values()) - posted < 10

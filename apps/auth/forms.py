@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import Field
 from wtforms import HiddenField
@@ -34,14 +35,14 @@ def valid_username(form: FlaskForm, field: Field) -> None:
     if USERNAME_PATTERN.fullmatch(username):
         return
     if not 3 <= len(username) <= USERNAME_MAX_LENGTH:
-        raise ValidationError("Use 3 to 32 characters.")
-    raise ValidationError("Use only letters a to z, digits, “_”, “-” or “.”.")
+        raise ValidationError(_l("Use 3 to 32 characters."))
+    raise ValidationError(_l("Use only letters a to z, digits, “_”, “-” or “.”."))
 
 
 def not_common_password(form: FlaskForm, field: Field) -> None:
     """Refuse the passwords attackers try first."""
     if is_common_password(field.data or ""):
-        raise ValidationError("This password is one of the most common ones. Choose another.")
+        raise ValidationError(_l("This password is one of the most common ones. Choose another."))
 
 
 def new_password_field(label: str) -> PasswordField:
@@ -49,9 +50,9 @@ def new_password_field(label: str) -> PasswordField:
     return PasswordField(
         label,
         validators=[
-            InputRequired("Choose a password."),
-            Length(min=PASSWORD_MIN_LENGTH, message="Use at least 8 characters."),
-            Length(max=PASSWORD_MAX_LENGTH, message="Use at most 256 characters."),
+            InputRequired(_l("Choose a password.")),
+            Length(min=PASSWORD_MIN_LENGTH, message=_l("Use at least 8 characters.")),
+            Length(max=PASSWORD_MAX_LENGTH, message=_l("Use at most 256 characters.")),
             not_common_password,
         ],
         render_kw={"autocomplete": "new-password", "maxlength": PASSWORD_MAX_LENGTH},
@@ -62,7 +63,7 @@ def current_password_field(label: str) -> PasswordField:
     """A field for the password the user already has."""
     return PasswordField(
         label,
-        validators=[InputRequired("Enter your password.")],
+        validators=[InputRequired(_l("Enter your password."))],
         render_kw={"autocomplete": "current-password"},
     )
 
@@ -71,15 +72,15 @@ class RegisterForm(FlaskForm):
     """Create an account."""
 
     username = StringField(
-        "Username",
+        _l("Username"),
         filters=[strip_whitespace],
-        validators=[DataRequired("Choose a username."), valid_username],
+        validators=[DataRequired(_l("Choose a username.")), valid_username],
         render_kw={"autocomplete": "username", "maxlength": USERNAME_MAX_LENGTH},
     )
-    password = new_password_field("Password")
+    password = new_password_field(_l("Password"))
     confirm = PasswordField(
-        "Confirm password",
-        validators=[EqualTo("password", "The two passwords are not the same.")],
+        _l("Confirm password"),
+        validators=[EqualTo("password", _l("The two passwords are not the same."))],
         render_kw={"autocomplete": "new-password"},
     )
     next = HiddenField()
@@ -89,27 +90,27 @@ class LoginForm(FlaskForm):
     """Log in; ``next`` says where to go afterwards."""
 
     username = StringField(
-        "Username",
+        _l("Username"),
         filters=[strip_whitespace],
         validators=[
-            DataRequired("Enter your username."),
-            Length(max=USERNAME_MAX_LENGTH, message="Usernames have at most 32 characters."),
-            no_control_characters("Usernames are letters, digits, “_”, “-” and “.”."),
+            DataRequired(_l("Enter your username.")),
+            Length(max=USERNAME_MAX_LENGTH, message=_l("Usernames have at most 32 characters.")),
+            no_control_characters(_l("Usernames are letters, digits, “_”, “-” and “.”.")),
         ],
         render_kw={"autocomplete": "username"},
     )
-    password = current_password_field("Password")
+    password = current_password_field(_l("Password"))
     next = HiddenField()
 
 
 class PasswordForm(FlaskForm):
     """Change the password; the current one proves it is really the user."""
 
-    current = current_password_field("Current password")
-    new = new_password_field("New password")
+    current = current_password_field(_l("Current password"))
+    new = new_password_field(_l("New password"))
     confirm = PasswordField(
-        "Confirm new password",
-        validators=[EqualTo("new", "The two passwords are not the same.")],
+        _l("Confirm new password"),
+        validators=[EqualTo("new", _l("The two passwords are not the same."))],
         render_kw={"autocomplete": "new-password"},
     )
 
@@ -117,4 +118,4 @@ class PasswordForm(FlaskForm):
 class DeleteForm(FlaskForm):
     """Delete the account; the password confirms it."""
 
-    password = current_password_field("Your password")
+    password = current_password_field(_l("Your password"))

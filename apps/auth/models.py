@@ -18,6 +18,7 @@ from flask import current_app
 from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy import BigInteger
 from sqlalchemy import String
+from sqlalchemy import bindparam
 from sqlalchemy import func
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -26,7 +27,9 @@ from sqlalchemy.orm import Mapped
 from sqlalchemy.orm import mapped_column
 
 from apps.common.db import MAX_ROW_ID
+from apps.common.db import READ_ONLY
 from apps.common.db import UTCDateTime
+from apps.common.db import read_only_connection
 from apps.common.db import utc_now
 from apps.common.identity import CurrentUser
 
@@ -75,14 +78,26 @@ class LoginFailure(db.Model):
     failed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utc_now, index=True)
 
 
+# Built once: the statement every logged-in request runs.
+SESSION_USERNAME = select(User.__table__.c.username).where(
+    User.__table__.c.id == bindparam("user_id"),
+    User.__table__.c.session_version == bindparam("session_version"),
+)
+
+
 def find_session_user(user_id: int, session_version: int) -> CurrentUser | None:
-    """The user a session cookie names, or None when that session has ended."""
+    """The user a session cookie names, or None when that session has ended.
+
+    Runs on every request of a logged-in user, so it reads the one column it needs
+    through a plain connection: no ORM object, no session, never a write lock.
+    """
     if not 0 < user_id <= MAX_ROW_ID:
         return None
-    user = db.session.get(User, user_id)
-    if user is None or user.session_version != session_version:
-        return None
-    return CurrentUser(id=user.id, username=user.username)
+    with read_only_connection(db) as connection:
+        username = connection.execute(
+            SESSION_USERNAME, {"user_id": user_id, "session_version": session_version}
+        ).scalar()
+    return None if username is None else CurrentUser(id=user_id, username=username)
 
 
 def count_users() -> int:
@@ -125,6 +140,15 @@ def read_credentials(user: User | None) -> Credentials | None:
     if user is None:
         return None
     return Credentials(user.id, user.username, user.password_hash, user.session_version)
+
+
+def start_read() -> None:
+    """Start the session's work as a read that takes no lock (call before its first query).
+
+    A POST to auth would otherwise begin with SQLite's ``BEGIN IMMEDIATE``: every
+    login's first read would queue for the write lock behind the others' writes.
+    """
+    db.session.connection(execution_options={READ_ONLY: True})
 
 
 def end_transaction() -> None:

@@ -8,7 +8,10 @@ from flask import g
 from flask import redirect
 from flask import render_template
 from flask import request
+from flask import session
 from flask import url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import Field
 
@@ -33,6 +36,7 @@ from .models import end_all_sessions
 from .models import end_transaction
 from .models import get_user_by_username
 from .models import read_credentials
+from .models import start_read
 from .passwords import hash_password
 from .redirects import safe_next_url
 from .throttle import forget_failures
@@ -41,7 +45,7 @@ from .throttle import seconds_until_allowed
 
 bp = Blueprint("auth", __name__, static_folder="static", static_url_path="/static/auth")
 
-DELETE_FAILED = (
+DELETE_FAILED = _l(
     "Your account could not be deleted just now, so nothing was deleted. Please try again later."
 )
 
@@ -53,9 +57,12 @@ def render_form(template: str, form: FlaskForm, status: int | None = None, **con
     return render_template(template, form=form, **context), status
 
 
-def redirect_after_login(target: str | None):
-    """Go where the user was heading, if that is on this site, else to the account page."""
-    return redirect(safe_next_url(target) or url_for("auth.index"))
+def redirect_after_login(target: str | None, default: str | None = None):
+    """Go where the user was heading, if that is on this site, else to ``default``.
+
+    Without a ``default``, the account page.
+    """
+    return redirect(safe_next_url(target) or default or url_for("auth.index"))
 
 
 def check_reentered_password(user: User, field: Field, wrong: str) -> tuple[int, dict] | None:
@@ -70,7 +77,7 @@ def check_reentered_password(user: User, field: Field, wrong: str) -> tuple[int,
     end_transaction()
     if wait:
         log_event("password-throttled", credentials.username, retry_after=wait)
-        field.errors.append("Too many wrong passwords. Try again later.")
+        field.errors.append(_("Too many wrong passwords. Try again later."))
         return 429, {"Retry-After": str(wait)}
     if not credentials_match(credentials, field.data):
         record_failure(credentials.username)
@@ -102,12 +109,14 @@ def register():
     end_transaction()
     user = add_user(form.username.data, form.password.data)
     if user is None:
-        form.username.errors.append("That username is taken. Choose another.")
+        form.username.errors.append(_("That username is taken. Choose another."))
         return render_form("auth/register.html", form)
     log_event("registered", user.username)
     start_session(user.id, user.session_version)
-    flash(f"Welcome, {user.username}! Your account is ready.", "success")
-    return redirect_after_login(form.next.data)
+    flash(_("Welcome, %(name)s! Your account is ready.", name=user.username), "success")
+    session["new_account"] = True  # the start page greets a first visit
+    start_page = url_for_app("portal", "portal.index") if is_mounted("portal") else None
+    return redirect_after_login(form.next.data, start_page)
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -117,7 +126,8 @@ def login():
     if not form.validate_on_submit():
         return render_form("auth/login.html", form)
     username = form.username.data
-    # A short read, the slow hash with no transaction open, then a short write.
+    # A short read (no lock), the slow hash with no transaction open, a short write.
+    start_read()
     wait = seconds_until_allowed(username)
     credentials = read_credentials(get_user_by_username(username))
     end_transaction()
@@ -129,7 +139,7 @@ def login():
         record_failure(username)
         log_event("login-failed", username)
         # One message for both cases: it must not tell which usernames exist.
-        form.password.errors.append("Wrong username or password.")
+        form.password.errors.append(_("Wrong username or password."))
         return render_form("auth/login.html", form)
     forget_failures(username)
     db.session.commit()
@@ -148,7 +158,7 @@ def logout():
             db.session.commit()
             log_event("logout", g.user.username)
     end_session()
-    flash("You are logged out.", "success")
+    flash(_("You are logged out."), "success")
     return redirect(url_for("auth.login"))
 
 
@@ -160,7 +170,7 @@ def password():
     user = db.get_or_404(User, g.user.id)
     if not form.validate_on_submit():
         return render_form("auth/password.html", form)
-    refused = check_reentered_password(user, form.current, "That is not your current password.")
+    refused = check_reentered_password(user, form.current, _("That is not your current password."))
     if refused:
         status, headers = refused
         return *render_form("auth/password.html", form, status), headers
@@ -170,7 +180,7 @@ def password():
     log_event("password-changed", user.username)
     # This browser stays logged in, under the new session version.
     start_session(user.id, user.session_version)
-    flash("Your password was changed. Other sessions were logged out.", "success")
+    flash(_("Your password was changed. Other sessions were logged out."), "success")
     return redirect(url_for("auth.index"))
 
 
@@ -182,7 +192,7 @@ def delete():
     user = db.get_or_404(User, g.user.id)
     if not form.validate_on_submit():
         return render_account(form, 400)
-    refused = check_reentered_password(user, form.password, "That is not your password.")
+    refused = check_reentered_password(user, form.password, _("That is not your password."))
     if refused:
         status, headers = refused
         return *render_account(form, status), headers
@@ -194,7 +204,7 @@ def delete():
         abort(503, DELETE_FAILED)
     log_event("account-deleted", g.user.username)
     end_session()
-    flash("Your account and everything in it were deleted.", "success")
+    flash(_("Your account and everything in it were deleted."), "success")
     return redirect(home_url())
 
 

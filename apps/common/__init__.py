@@ -10,6 +10,8 @@ from flask import Flask
 from .config import instance_path
 from .config import load_config
 from .errors import register_error_pages
+from .favicon import favicon
+from .i18n import init_i18n
 from .identity import load_logged_in_user
 from .identity import login_url_for_current_page
 from .incoming import SiteRequest
@@ -40,6 +42,8 @@ def create_flask_app(import_name: str, name: str, test_config: dict[str, Any] | 
     app.session_interface = TolerantSessionInterface()
     load_config(app, name, test_config)
     app.register_blueprint(common)
+    app.register_blueprint(favicon)
+    init_i18n(app)
     init_request_log(app)
     # g.user first, so even a CSRF error page knows who is logged in; then the body,
     # so the CSRF check never meets a form it cannot read.

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import sqlite3
+from collections.abc import Iterator
+from contextvars import ContextVar
 from datetime import UTC
 from datetime import datetime
 from pathlib import Path
@@ -28,9 +31,14 @@ from .config import ensure_instance_folder
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 BUSY_TIMEOUT_MS = 10_000
+# A connection's execution option: it only reads (see read_only_connection).
+READ_ONLY = "dispatcher_read_only"
 # PostgreSQL's integer stops here: a larger id in a URL is a missing row (404), not an
 # error from the database.
 MAX_ROW_ID = 2**31 - 1
+# Set by work outside any request that only ever reads, such as the message broker's
+# thread: it must not take SQLite's write lock on every poll.
+READING_ONLY: ContextVar[bool] = ContextVar("reading_only", default=False)
 
 
 def init_database(app: Flask, db: SQLAlchemy) -> None:
@@ -67,20 +75,49 @@ def begin_sqlite_transaction(app: Flask, connection: Connection) -> None:
     another process: SQLite fails it at once with "database is locked". ``BEGIN
     IMMEDIATE`` waits (busy_timeout) instead, so concurrent workers lose no writes.
     """
+    if connection.get_execution_options().get(READ_ONLY):
+        return
     connection.exec_driver_sql("BEGIN IMMEDIATE" if may_write(app) else "BEGIN")
 
 
 def may_write(app: Flask) -> bool:
     """Whether work on ``app``'s database may write in the current context.
 
-    Offline work (CLI, scripts) may. A request may write only when it is a POST (or
-    the like) that ``app`` itself handles: the user loader reading auth's database in
-    the middle of a POST to todo must not hold auth's write lock. Reads keep the cheap
-    deferred ``BEGIN``, which never waits for writers in WAL mode.
+    Offline work (CLI, scripts) may, unless it runs inside ``reading_only()``. A
+    request may write only when it is a POST (or the like) that ``app`` itself handles:
+    the user loader reading auth's database in the middle of a POST to todo must not
+    hold auth's write lock. Reads keep the cheap deferred ``BEGIN``, which never waits
+    for writers in WAL mode.
     """
+    if READING_ONLY.get():
+        return False
     if not has_request_context():
         return True
     return request.method not in SAFE_METHODS and request_ctx.app is app
+
+
+@contextlib.contextmanager
+def reading_only() -> Iterator[None]:
+    """Mark the work inside as reads only: a plain ``BEGIN`` even outside a request."""
+    token = READING_ONLY.set(True)
+    try:
+        yield
+    finally:
+        READING_ONLY.reset(token)
+
+
+@contextlib.contextmanager
+def read_only_connection(db: SQLAlchemy) -> Iterator[Connection]:
+    """A connection of ``db``'s engine (app context) for a short read, then returned.
+
+    For the reads every page makes (the session check, a list): no ORM session, and
+    on SQLite no ``BEGIN`` at all, so each statement is its own snapshot in WAL's
+    autocommit mode. It never takes the write lock, even during a POST, and never
+    waits for a writer. Several statements here may see different moments: use it
+    where that does not matter, or for one statement.
+    """
+    with db.engine.connect() as connection:
+        yield connection.execution_options(**{READ_ONLY: True})
 
 
 def current_database() -> SQLAlchemy:
@@ -90,11 +127,8 @@ def current_database() -> SQLAlchemy:
 
 def check_database() -> None:
     """Run ``SELECT 1`` on the current app's database; raises if it is unreachable."""
-    session = current_database().session
-    try:
-        session.execute(text("SELECT 1"))
-    finally:
-        session.rollback()
+    with read_only_connection(current_database()) as connection:
+        connection.execute(text("SELECT 1"))
 
 
 @click.command("init-db")

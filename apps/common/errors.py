@@ -5,15 +5,17 @@ from __future__ import annotations
 from flask import Flask
 from flask import current_app
 from flask import render_template
+from flask_babel import lazy_gettext as _l
 from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException
 from werkzeug.exceptions import InternalServerError
 from werkzeug.exceptions import SecurityError
 from werkzeug.exceptions import ServiceUnavailable
 
+from .error_words import words_for
 from .mounts import current_mount
 
-BUSY_MESSAGE = (
+BUSY_MESSAGE = _l(
     "The site is busy right now, so nothing was saved. Please try again in a few seconds."
 )
 # PostgreSQL: lock_not_available (lock_timeout), serialization_failure,
@@ -37,7 +39,15 @@ def render_error_page(error: HTTPException) -> tuple[str, int, dict[str, str]]:
         for name, value in response.headers.items()
         if name not in ("Content-Type", "Content-Length")
     }
-    page = render_template("common/error.html", error=error, app_title=current_mount().title)
+    title, text, detail = words_for(error)
+    page = render_template(
+        "common/error.html",
+        error=error,
+        title=title,
+        text=text,
+        detail=detail,
+        app_title=current_mount().title,
+    )
     return page, error.code or 500, headers
 
 

@@ -30,6 +30,8 @@ from .mounts import url_for_app
 USER_ID_KEY = "user_id"
 SESSION_VERSION_KEY = "session_version"
 LOGGED_IN_AT_KEY = "logged_in_at"
+# The browser's choices, not the account's: kept when logging in or out.
+PREFERENCE_KEYS = ("locale",)
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -63,7 +65,7 @@ def load_logged_in_user() -> None:
     if not isinstance(user_id, int) or not isinstance(version, int):
         return
     if login_has_expired():
-        session.clear()
+        clear_session_but_preferences()
         return
     loader = current_app.extensions.get("user_loader", trust_signed_session)
     g.user = loader(user_id, version)
@@ -74,8 +76,8 @@ def load_logged_in_user() -> None:
 
 
 def start_session(user_id: int, session_version: int) -> None:
-    """Log a user in: a fresh session (no fixation) holding only id and version."""
-    session.clear()
+    """Log a user in: a fresh session (no fixation) with id, version and the language."""
+    clear_session_but_preferences()
     session[USER_ID_KEY] = user_id
     session[SESSION_VERSION_KEY] = session_version
     session[LOGGED_IN_AT_KEY] = int(time.time())
@@ -85,9 +87,9 @@ def start_session(user_id: int, session_version: int) -> None:
 def login_has_expired() -> bool:
     """Whether this login is older than ``SESSION_ABSOLUTE_LIFETIME_DAYS``.
 
-    Every response renews the cookie, so its own expiry is only an idle timeout; the
-    login time it carries caps the whole session. A session from before this
-    check existed has no login time: its clock starts now.
+    Responses keep renewing the cookie (apps.common.sessions), so its own expiry is
+    only an idle timeout; the login time it carries caps the whole session. A session
+    from before this check existed has no login time: its clock starts now.
     """
     logged_in_at = session.get(LOGGED_IN_AT_KEY)
     if not isinstance(logged_in_at, int):
@@ -99,7 +101,14 @@ def login_has_expired() -> bool:
 
 def end_session() -> None:
     """Log out in this browser, for every mounted app (they share the cookie)."""
+    clear_session_but_preferences()
+
+
+def clear_session_but_preferences() -> None:
+    """Empty the session except the preferences (the language) this browser chose."""
+    kept = {key: session[key] for key in PREFERENCE_KEYS if key in session}
     session.clear()
+    session.update(kept)
 
 
 def login_url_for_current_page() -> str:

@@ -46,6 +46,11 @@ OPEN_STREAMS = Gauge(
     ["app"],
     multiprocess_mode="livesum",
 )
+STREAM_READS = Counter(
+    "dispatcher_stream_database_reads_total",
+    "Database reads made for live streams (each process's broker, and catch-ups), by app.",
+    ["app"],
+)
 LOGINS = Counter(
     "dispatcher_logins_total",
     "Login attempts by outcome: success, failure (answered 400) or throttled (429).",

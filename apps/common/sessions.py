@@ -3,17 +3,26 @@
 A cookie signed with the real key can still hold a payload the code cannot use:
 written by an older version, or by a bug. Such a session starts empty instead of
 failing every request of that browser with a 500.
+
+Flask re-signs a permanent session's cookie on every response, so that its expiry
+is an idle timeout. Here an unchanged session is re-signed only once its cookie is
+``REFRESH_AFTER_SECONDS`` old: the idle timeout (hours) moves by at most that, and
+most responses skip the signing and the ``Set-Cookie``.
 """
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 from flask import Flask
 from flask import Request
 from flask.sessions import SecureCookieSession
 from flask.sessions import SecureCookieSessionInterface
+from itsdangerous import BadSignature
+from itsdangerous import URLSafeTimedSerializer
 
+REFRESH_AFTER_SECONDS = 60
 FLASHES_KEY = "_flashes"
 CSRF_TOKEN_KEY = "csrf_token"
 
@@ -37,10 +46,18 @@ def is_flash(item: Any) -> bool:
     )
 
 
+class SignedSession(SecureCookieSession):
+    """A cookie session that knows when its cookie was signed (None: no cookie yet)."""
+
+    signed_at: float | None = None
+
+
 class TolerantSessionInterface(SecureCookieSessionInterface):
     """Open the session as Flask does; anything unreadable opens as empty."""
 
-    def open_session(self, app: Flask, request: Request) -> SecureCookieSession | None:
+    session_class = SignedSession
+
+    def open_session(self, app: Flask, request: Request) -> SignedSession | None:
         """The session in the request's cookie, or an empty one."""
         serializer = self.get_signing_serializer(app)
         if serializer is None:
@@ -50,8 +67,39 @@ class TolerantSessionInterface(SecureCookieSessionInterface):
             return self.session_class()
         max_age = int(app.permanent_session_lifetime.total_seconds())
         try:
-            data = serializer.loads(value, max_age=max_age)
+            data, signed_at = serializer.loads(value, max_age=max_age, return_timestamp=True)
         except Exception:
             # A bad signature, an expired cookie, or a payload the tags cannot decode.
             return self.session_class()
-        return self.session_class(data) if is_readable(data) else self.session_class()
+        if not is_readable(data):
+            return self.session_class()
+        session = self.session_class(data)
+        # A cookie signed with an old key (SECRET_KEY_FALLBACKS) is signed again with the
+        # current one on this response, so that the old key can be dropped soon.
+        if not self.signed_with_current_key(app, value):
+            return session
+        session.signed_at = signed_at.timestamp()
+        return session
+
+    def signed_with_current_key(self, app: Flask, value: str) -> bool:
+        """Whether ``value``'s signature is the current key's (checked only during a rotation)."""
+        if not app.config.get("SECRET_KEY_FALLBACKS"):
+            return True
+        signer_kwargs = {"key_derivation": self.key_derivation, "digest_method": self.digest_method}
+        current = URLSafeTimedSerializer(
+            app.secret_key, salt=self.salt, serializer=self.serializer, signer_kwargs=signer_kwargs
+        )
+        try:
+            current.loads(value)
+        except BadSignature:
+            return False
+        return True
+
+    def should_set_cookie(self, app: Flask, session: SecureCookieSession) -> bool:
+        """A changed session always; an unchanged permanent one once its cookie has aged."""
+        if session.modified:
+            return True
+        if not (session.permanent and app.config["SESSION_REFRESH_EACH_REQUEST"]):
+            return False
+        signed_at = getattr(session, "signed_at", None)
+        return signed_at is None or time.time() - signed_at >= REFRESH_AFTER_SECONDS

@@ -10,8 +10,8 @@ from apps.common import create_flask_app
 from apps.common.db import init_database
 
 from .models import db
+from .shutdown import end_streams_when_mod_wsgi_stops
 from .stream import STREAM_DEFAULTS
-from .stream import end_streams_when_mod_wsgi_stops
 from .views import bp
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import TextAreaField
 from wtforms.validators import DataRequired
@@ -23,16 +24,16 @@ class MessageForm(FlaskForm):
     """Post a message to the board."""
 
     content = TextAreaField(
-        "Your message",
+        _l("Your message"),
         filters=[normalize_text],
         validators=[
-            DataRequired("Write something first."),
+            DataRequired(_l("Write something first.")),
             Length(
                 max=CONTENT_MAX_LENGTH,
-                message=f"Keep it to {CONTENT_MAX_LENGTH} characters or fewer.",
+                message=_l("Keep it to %(max)d characters or fewer."),
             ),
             no_control_characters(
-                "Plain text only: line breaks are fine, control codes are not.", allowed="\n\t"
+                _l("Plain text only: line breaks are fine, control codes are not."), allowed="\n\t"
             ),
         ],
     )

@@ -1,24 +1,24 @@
-"""The message model and the small queries the board, the stream and the dispatcher need."""
+"""The message models and the writes that keep the change log in step with the board."""
 
 from __future__ import annotations
 
-import math
-from dataclasses import dataclass
+from datetime import UTC
 from datetime import datetime
 from typing import Any
 from typing import ClassVar
 
+from babel.dates import format_date
+from babel.dates import format_time
+from flask_babel import get_locale
 from flask_sqlalchemy import SQLAlchemy
-from sqlalchemy import ColumnElement
 from sqlalchemy import String
 from sqlalchemy import Text
-from sqlalchemy import and_
 from sqlalchemy import delete
 from sqlalchemy import func
-from sqlalchemy import or_
+from sqlalchemy import insert
+from sqlalchemy import literal
 from sqlalchemy import select
 from sqlalchemy import text
-from sqlalchemy import true
 from sqlalchemy.orm import DeclarativeBase
 from sqlalchemy.orm import Mapped
 from sqlalchemy.orm import mapped_column
@@ -27,8 +27,10 @@ from apps.common.db import UTCDateTime
 from apps.common.db import utc_now
 
 CONTENT_MAX_LENGTH = 2000
-PAGE_SIZE = 20
-SEARCH_MAX_WORDS = 10
+# Any fixed number: the key of the PostgreSQL advisory lock that orders the change log.
+CHANGE_LOCK_KEY = 5_107_245
+# The PostgreSQL channel every change is announced on (see broker.py).
+CHANGES_CHANNEL = "message_changes"
 
 
 class Base(DeclarativeBase):
@@ -41,7 +43,7 @@ db = SQLAlchemy(model_class=Base)
 class Message(db.Model):
     """One public message on the board."""
 
-    # Never reuse a deleted row's id on SQLite: the stream sends ids above the last one sent.
+    # Never reuse a deleted row's id on SQLite: the page counts on ids only growing.
     __table_args__: ClassVar[dict[str, Any]] = {"sqlite_autoincrement": True}
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -64,81 +66,83 @@ class Message(db.Model):
         }
 
 
+class MessageChange(db.Model):
+    """One post or delete, in commit order: the outbox the live stream reads.
+
+    Its id is the stream's event id, so ``Last-Event-ID`` resumes posts and deletes
+    alike, on any worker or host. Rows are written in the change's own transaction.
+    """
+
+    __tablename__ = "message_change"
+    __table_args__: ClassVar[dict[str, Any]] = {"sqlite_autoincrement": True}
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # "message" (posted) or "delete".
+    kind: Mapped[str] = mapped_column(String(10))
+    # No foreign key: a delete outlives its message.
+    message_id: Mapped[int]
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utc_now)
+
+
 def format_timestamp(moment: datetime) -> str:
-    """A short, unambiguous time for people: ``21 Nov 2025, 19:48 UTC``."""
-    return f"{moment.day} {moment:%b %Y, %H:%M} UTC"
+    """A short, unambiguous time in the reader's language: ``Nov 21, 2025 19:48 UTC``.
+
+    message.js writes the same with ``Intl.DateTimeFormat`` for live messages.
+    """
+    locale = get_locale() or "en"
+    day = format_date(moment, "medium", locale=locale)
+    return f"{day} {format_time(moment, 'HH:mm', tzinfo=UTC, locale=locale)} UTC"
 
 
-@dataclass(frozen=True)
-class MessagePage:
-    """One page of the board: its messages and where it sits among the others."""
+def begin_change() -> None:
+    """Make changes commit in the order of their ids, and announce them at commit.
 
-    messages: list[Message]
-    number: int
-    total_pages: int
-    total: int
-
-
-def like_pattern(word: str) -> str:
-    """``word`` as a LIKE pattern that matches it literally, anywhere in the text."""
-    escaped = word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return f"%{escaped}%"
-
-
-def search_condition(query: str) -> ColumnElement[bool]:
-    """Every word of ``query`` must appear in the message's text or its author's name."""
-    conditions = []
-    for word in query.split()[:SEARCH_MAX_WORDS]:
-        pattern = like_pattern(word)
-        conditions.append(
-            or_(
-                Message.content.ilike(pattern, escape="\\"),
-                Message.author_name.ilike(pattern, escape="\\"),
-            )
-        )
-    return and_(true(), *conditions)
-
-
-def find_page(number: int, query: str = "") -> MessagePage:
-    """Page ``number`` (clamped to the pages there are) of the newest messages for ``query``."""
-    condition = search_condition(query)
-    total = db.session.scalar(select(func.count()).select_from(Message).where(condition)) or 0
-    total_pages = max(1, math.ceil(total / PAGE_SIZE))
-    number = min(max(number, 1), total_pages)
-    statement = (
-        select(Message)
-        .where(condition)
-        .order_by(Message.id.desc())
-        .offset((number - 1) * PAGE_SIZE)
-        .limit(PAGE_SIZE)
-    )
-    return MessagePage(list(db.session.scalars(statement)), number, total_pages, total)
-
-
-# Any fixed number: the key of the PostgreSQL advisory lock that orders new messages.
-POST_LOCK_KEY = 5_107_245
+    The stream sends "every change above the last one sent". If two changes could commit
+    out of id order, a stream reading between the two commits would skip the lower id
+    for good. SQLite never allows that (one writer at a time, BEGIN IMMEDIATE); on
+    PostgreSQL a transaction-scoped advisory lock, released at commit, does the same,
+    and ``pg_notify`` wakes every process's broker once the transaction commits.
+    """
+    if db.session.get_bind().dialect.name == "postgresql":
+        db.session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": CHANGE_LOCK_KEY})
+        db.session.execute(text("SELECT pg_notify(:channel, '')"), {"channel": CHANGES_CHANNEL})
 
 
 def post_message(author_id: int, author_name: str, content: str) -> Message:
-    """Add a message to the session, so that messages commit in the order of their ids.
-
-    The stream sends "every id above the last one sent". If two posts could commit out
-    of id order, a stream polling between the two commits would skip the lower id for
-    good. SQLite never allows that (one writer at a time, BEGIN IMMEDIATE); on
-    PostgreSQL a transaction-scoped advisory lock, released at commit, does the same.
-    """
-    if db.session.get_bind().dialect.name == "postgresql":
-        db.session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": POST_LOCK_KEY})
+    """Add a message and its change to the session, without committing."""
+    begin_change()
     message = Message(author_id=author_id, author_name=author_name, content=content)
     db.session.add(message)
+    db.session.flush()
+    db.session.add(MessageChange(kind="message", message_id=message.id))
     db.session.flush()
     return message
 
 
-def messages_after(last_id: int, limit: int = 100) -> list[Message]:
-    """Up to ``limit`` messages newer than ``last_id``, oldest first (for the stream)."""
-    statement = select(Message).where(Message.id > last_id).order_by(Message.id).limit(limit)
-    return list(db.session.scalars(statement))
+def delete_message(message: Message) -> None:
+    """Delete a message and record the deletion, without committing."""
+    begin_change()
+    db.session.add(MessageChange(kind="delete", message_id=message.id))
+    db.session.delete(message)
+    db.session.flush()
+
+
+def delete_user_messages(user_id: int) -> int:
+    """Delete a user's messages without committing; returns how many (message's context).
+
+    The caller commits, once every app has deleted its part of the account.
+    """
+    begin_change()
+    owned = (
+        select(literal("delete"), Message.id, literal(utc_now(), UTCDateTime()))
+        .where(Message.author_id == user_id)
+        .order_by(Message.id)
+    )
+    db.session.execute(
+        insert(MessageChange).from_select(["kind", "message_id", "created_at"], owned)
+    )
+    result = db.session.execute(delete(Message).filter_by(author_id=user_id))
+    return result.rowcount
 
 
 def newest_message_id() -> int:
@@ -149,12 +153,3 @@ def newest_message_id() -> int:
 def count_messages() -> int:
     """How many messages exist (needs message's app context)."""
     return db.session.scalar(select(func.count()).select_from(Message)) or 0
-
-
-def delete_user_messages(user_id: int) -> int:
-    """Delete a user's messages without committing; returns how many (message's context).
-
-    The caller commits, once every app has deleted its part of the account.
-    """
-    result = db.session.execute(delete(Message).filter_by(author_id=user_id))
-    return result.rowcount

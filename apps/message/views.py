@@ -11,21 +11,23 @@ from flask import render_template
 from flask import request
 from flask import stream_with_context
 from flask import url_for
+from flask_babel import gettext as _
 from sqlalchemy import select
 
 from apps.common.db import MAX_ROW_ID
 from apps.common.identity import login_required
 from apps.common.metrics import OPEN_STREAMS
 
+from .board import MessagePage
+from .board import find_page
 from .budget import stream_budget
 from .forms import MessageForm
 from .models import Message
-from .models import MessagePage
 from .models import db
-from .models import find_page
+from .models import delete_message
 from .models import format_timestamp
 from .models import post_message
-from .stream import STOPPING
+from .shutdown import STOPPING
 from .stream import STREAM_HEADERS
 from .stream import message_events
 from .stream import missed_events
@@ -60,9 +62,8 @@ def stream_url(page: MessagePage, query: str) -> str | None:
     """Live updates belong on the first page of the unfiltered board only."""
     if page.number != 1 or query:
         return None
-    newest_shown = page.messages[0].id if page.messages else 0
-    # Starting after the newest message shown loses nothing posted since the page was built.
-    return url_for(".stream", last_id=newest_shown)
+    # Starting after the newest change counted loses nothing posted or deleted since.
+    return url_for(".stream", last_id=page.newest_change_id)
 
 
 def render_board(form: MessageForm, status: int = 200) -> tuple[str, int]:
@@ -95,7 +96,7 @@ def post():
         return render_board(form, status=400)
     post_message(g.user.id, g.user.username, form.content.data)
     db.session.commit()
-    flash("Your message is on the board.", "success")
+    flash(_("Your message is on the board."), "success")
     return redirect(url_for(".index"))
 
 
@@ -106,9 +107,9 @@ def delete(message_id: int):
     if message_id > MAX_ROW_ID:
         abort(404)
     message = db.one_or_404(select(Message).filter_by(id=message_id, author_id=g.user.id))
-    db.session.delete(message)
+    delete_message(message)
     db.session.commit()
-    flash("Your message was deleted.", "success")
+    flash(_("Your message was deleted."), "success")
     return redirect(board_url())
 
 

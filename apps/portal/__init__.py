@@ -1,4 +1,4 @@
-"""The portal, mounted at ``/``: the landing page and the health check."""
+"""The portal, mounted at ``/``: the landing page, ``/about`` and the health check."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from flask import Flask
 
 from apps.common import create_flask_app
 
+from .about import about
 from .views import bp
 
 
@@ -15,4 +16,5 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     """Create the portal app."""
     app = create_flask_app(__name__, "portal", test_config)
     app.register_blueprint(bp)
+    app.register_blueprint(about)
     return app

@@ -38,12 +38,14 @@ def gather_counts() -> dict[str, int | None]:
     """Each counter's number, or None when its app's database is unavailable."""
     counts: dict[str, int | None] = {}
     for counter in current_app.extensions.get("dashboard_counters", []):
+        # The label in the portal's language, before the counted app's context is on top.
+        label = str(counter.label)
         # Pushed on top of the portal's context; popping it restores the portal's.
         with counter.app.app_context():
             try:
-                counts[counter.label] = counter.count()
+                counts[label] = counter.count()
             except SQLAlchemyError:
-                counts[counter.label] = None
+                counts[label] = None
     return counts
 
 

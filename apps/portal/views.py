@@ -3,6 +3,7 @@
 from flask import Blueprint
 from flask import g
 from flask import render_template
+from flask import session
 
 from apps.common.mounts import mount_table
 from apps.common.schemagate import not_ready_message
@@ -12,15 +13,19 @@ from .dashboard import gather_counts
 
 bp = Blueprint("portal", __name__)
 
+# Set by auth when an account is made: the next start page says "Welcome", not "back".
+NEW_ACCOUNT_KEY = "new_account"
+
 
 @bp.get("/")
 def index():
-    """List the mounted apps; a logged-in user also sees the site's numbers."""
+    """What each mounted app does for the user; a logged-in user also sees the numbers."""
     mounts = [mount for mount in mount_table().values() if mount.name != "portal"]
     if g.user is None:
         return render_template("portal/index.html", mounts=mounts)
+    first_visit = bool(session.pop(NEW_ACCOUNT_KEY, False))
     return render_template(
-        "portal/index.html", mounts=mounts, counts=gather_counts(), health=check_health()
+        "portal/index.html", mounts=mounts, counts=gather_counts(), first_visit=first_visit
     )
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import DateField
 from wtforms import StringField
@@ -19,12 +20,12 @@ class TodoForm(FlaskForm):
     """Add or edit a todo."""
 
     title = StringField(
-        "What needs doing?",
+        _l("What needs doing?"),
         filters=[strip_whitespace],
         validators=[
-            DataRequired("Write what needs doing."),
-            Length(max=TITLE_MAX_LENGTH, message="Keep it to 200 characters or fewer."),
-            no_control_characters("A title is one line of plain text."),
+            DataRequired(_l("Write what needs doing.")),
+            Length(max=TITLE_MAX_LENGTH, message=_l("Keep it to 200 characters or fewer.")),
+            no_control_characters(_l("A title is one line of plain text.")),
         ],
     )
-    due = DateField("Due", validators=[Optional()])
+    due = DateField(_l("Due"), validators=[Optional()])

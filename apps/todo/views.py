@@ -8,15 +8,19 @@ from flask import redirect
 from flask import render_template
 from flask import request
 from flask import url_for
+from flask_babel import gettext as _
+from flask_babel import ngettext
 from sqlalchemy import select
 
 from apps.common.db import MAX_ROW_ID
 from apps.common.identity import login_required
 
 from .forms import TodoForm
+from .listing import list_rows
 from .models import FILTERS
 from .models import Todo
 from .models import count_by_state
+from .models import count_rows_by_state
 from .models import db
 from .models import delete_done_todos
 from .models import user_todos
@@ -47,14 +51,17 @@ def get_own_todo(todo_id: int) -> Todo:
 def render_list(form: TodoForm, status: int = 200) -> tuple[str, int]:
     """The list page with the add form; a form with errors comes back as a 400."""
     show = current_filter()
+    filter_value = None if show == "all" else show
+    todos = user_todos(g.user.id, show)
+    # The whole list holds its own counts: one statement instead of two.
+    counts = count_rows_by_state(todos) if show == "all" else count_by_state(g.user.id)
     page = render_template(
         "todo/index.html",
         form=form,
-        todos=user_todos(g.user.id, show),
-        counts=count_by_state(g.user.id),
+        todos=list_rows(todos, utc_today(), filter_value),
+        counts=counts,
         show=show,
-        today=utc_today(),
-        filter_value=None if show == "all" else show,
+        filter_value=filter_value,
     )
     return page, status
 
@@ -75,7 +82,7 @@ def add():
         return render_list(form, status=400)
     db.session.add(Todo(user_id=g.user.id, title=form.title.data, due=form.due.data))
     db.session.commit()
-    flash(f"Added “{form.title.data}”.", "success")
+    flash(_("Added “%(title)s”.", title=form.title.data), "success")
     return redirect(list_url())
 
 
@@ -87,9 +94,9 @@ def toggle(todo_id: int):
     todo.toggle()
     db.session.commit()
     if todo.done:
-        flash(f"Done: “{todo.title}”.", "success")
+        flash(_("Done: “%(title)s”.", title=todo.title), "success")
     else:
-        flash(f"Reopened “{todo.title}”.", "success")
+        flash(_("Reopened “%(title)s”.", title=todo.title), "success")
     return redirect(list_url())
 
 
@@ -106,7 +113,7 @@ def edit(todo_id: int):
     todo.title = form.title.data
     todo.due = form.due.data
     db.session.commit()
-    flash(f"Saved “{todo.title}”.", "success")
+    flash(_("Saved “%(title)s”.", title=todo.title), "success")
     return redirect(url_for(".index"))
 
 
@@ -117,7 +124,7 @@ def delete(todo_id: int):
     todo = get_own_todo(todo_id)
     db.session.delete(todo)
     db.session.commit()
-    flash(f"Deleted “{todo.title}”.", "success")
+    flash(_("Deleted “%(title)s”.", title=todo.title), "success")
     return redirect(list_url())
 
 
@@ -128,7 +135,10 @@ def clear_done():
     cleared = delete_done_todos(g.user.id)
     db.session.commit()
     if cleared:
-        flash(f"Cleared {cleared} done {'todo' if cleared == 1 else 'todos'}.", "success")
+        flash(
+            ngettext("Cleared %(num)d done todo.", "Cleared %(num)d done todos.", cleared),
+            "success",
+        )
     else:
-        flash("There were no done todos to clear.", "success")
+        flash(_("There were no done todos to clear."), "success")
     return redirect(list_url())

@@ -32,8 +32,9 @@ def test_register_log_out_log_in_and_be_known_everywhere(live_server, page):
     page.get_by_label("Password", exact=True).fill(PASSWORD)
     page.get_by_label("Confirm password").fill(PASSWORD)
     page.get_by_role("button", name="Create account").click()
-    page.wait_for_url(base + "/auth/")
+    page.wait_for_url(base + "/")  # a new account lands on the start page
     assert "Welcome, alice!" in page.locator(".flash").inner_text()
+    assert page.locator("h1").inner_text() == "Welcome, alice"
     assert_nav_shows(page, base, "alice")
 
     page.get_by_role("button", name="Log out").click()

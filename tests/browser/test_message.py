@@ -65,3 +65,45 @@ def test_without_javascript_the_board_works_with_a_reload(quick_streams, browser
         expect(page.get_by_text("No messages yet")).to_be_visible()
     finally:
         context.close()
+
+
+def test_a_deletion_leaves_every_open_page_and_the_count_follows(quick_streams, page, browser):
+    base_url = quick_streams.url
+    register_in_browser(page, base_url, "carol")
+    post(page, base_url, "keep me")
+    post(page, base_url, "delete me")
+    viewer_context = browser.new_context()
+    viewer = viewer_context.new_page()
+    try:
+        viewer.goto(base_url + "/message/")
+        expect(viewer.locator("#live-status")).to_be_visible()
+        expect(viewer.locator("#message-count")).to_have_text("2 messages")
+
+        doomed = page.locator("#messages .message", has_text="delete me")
+        doomed.get_by_role("button", name="Delete").click()
+        expect(page.get_by_text("Your message was deleted.")).to_be_visible()
+
+        expect(viewer.get_by_text("delete me")).to_have_count(0)
+        expect(viewer.locator("#message-count")).to_have_text("1 message")
+        expect(viewer.get_by_text("keep me")).to_be_visible()
+        post(page, base_url, "and one more")
+        expect(viewer.locator("#message-count")).to_have_text("2 messages")
+    finally:
+        viewer_context.close()
+
+
+def test_the_author_can_delete_a_message_that_arrived_live(quick_streams, page):
+    base_url = quick_streams.url
+    register_in_browser(page, base_url, "dave")
+    page.goto(base_url + "/message/")
+    expect(page.locator("#live-status")).to_be_visible()
+    other_tab = page.context.new_page()
+    post(other_tab, base_url, "posted in another tab")
+    other_tab.close()
+
+    arrived = page.locator("#messages .message", has_text="posted in another tab")
+    expect(arrived).to_be_visible()
+    arrived.get_by_role("button", name="Delete").click()
+    expect(page.get_by_text("Your message was deleted.")).to_be_visible()
+    expect(page.get_by_text("posted in another tab")).to_have_count(0)
+    expect(page.locator("#message-count")).to_have_text("0 messages")

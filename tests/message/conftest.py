@@ -5,6 +5,8 @@ import pytest
 from apps.message import create_app
 from apps.message.models import Message
 from apps.message.models import db
+from apps.message.models import delete_message
+from apps.message.models import post_message
 from tests.conftest import LiveServer
 from tests.conftest import SignedSessionActions as AuthActions
 from tests.conftest import app_test_config
@@ -14,7 +16,7 @@ from tests.conftest import dispose_engines
 # Fast streams for tests: poll often, and end after one poll unless a test says otherwise.
 STREAM_TEST_CONFIG = {
     "MESSAGE_STREAM_POLL_SECONDS": 0.02,
-    "MESSAGE_STREAM_HEARTBEAT_SECONDS": 15,
+    "MESSAGE_STREAM_HEARTBEAT_SECONDS": 5,
     "MESSAGE_STREAM_MAX_SECONDS": 0,
     # The test client says it is single-threaded, which would make the budget 0.
     "MESSAGE_STREAM_MAX_OPEN": 10,
@@ -47,20 +49,27 @@ def auth(client):
 
 @pytest.fixture
 def add_message(app):
-    """Store a message straight in the database and return its id."""
+    """Post a message as the board does (its change logged too) and return its id."""
 
     def add(content="Hello, board", author_id=1, author_name=None):
         with app.app_context():
-            message = Message(
-                author_id=author_id,
-                author_name=author_name or f"user {author_id}",
-                content=content,
-            )
-            db.session.add(message)
+            message = post_message(author_id, author_name or f"user {author_id}", content)
             db.session.commit()
             return message.id
 
     return add
+
+
+@pytest.fixture
+def remove_message(app):
+    """Delete a message as the board does (its deletion logged too)."""
+
+    def remove(message_id):
+        with app.app_context():
+            delete_message(db.session.get(Message, message_id))
+            db.session.commit()
+
+    return remove
 
 
 @pytest.fixture

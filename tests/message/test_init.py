@@ -5,7 +5,7 @@ from apps.message import create_app
 
 def test_stream_settings_have_defaults_that_config_can_override(monkeypatch):
     assert create_app({"TESTING": True}).config["MESSAGE_STREAM_POLL_SECONDS"] == 1
-    assert create_app({"TESTING": True}).config["MESSAGE_STREAM_HEARTBEAT_SECONDS"] == 15
+    assert create_app({"TESTING": True}).config["MESSAGE_STREAM_HEARTBEAT_SECONDS"] == 5
     monkeypatch.setenv("FLASK_MESSAGE_STREAM_MAX_SECONDS", "60")
     assert create_app({"TESTING": True}).config["MESSAGE_STREAM_MAX_SECONDS"] == 60
     assert create_app({"MESSAGE_STREAM_MAX_SECONDS": 5}).config["MESSAGE_STREAM_MAX_SECONDS"] == 5

@@ -5,13 +5,18 @@ import json
 import pytest
 
 
-def events_of(body):
-    """The (id, data) pairs of the message events in a stream body."""
+def events_of(body, kind="message"):
+    """The (id, data) pairs of the events of one kind in a stream body."""
+    return [(event_id, data) for event_id, found, data in all_events_of(body) if found == kind]
+
+
+def all_events_of(body):
+    """The (id, kind, data) of every event in a stream body, in order."""
     found = []
     for block in body.split("\n\n"):
         lines = dict(line.split(": ", 1) for line in block.splitlines() if ": " in line)
-        if lines.get("event") == "message":
-            found.append((int(lines["id"]), json.loads(lines["data"])))
+        if "event" in lines:
+            found.append((int(lines["id"]), lines["event"], json.loads(lines["data"])))
     return found
 
 
@@ -102,3 +107,41 @@ def test_over_the_budget_a_stream_gets_what_it_missed_and_a_longer_retry(app, cl
     # Answered at once (the stream would otherwise run for 30 s), then closed.
     assert body.startswith("retry: 3000\n\n")
     assert [event_id for event_id, _ in events_of(body)] == ids[1:]
+
+
+def test_a_delete_reaches_the_stream_as_a_delete_event(client, add_message, remove_message):
+    gone = add_message("gone")
+    _, before = read_stream(client, query_string={"last_id": 0})
+    newest = all_events_of(before)[-1][0]
+    remove_message(gone)
+    _, body = read_stream(client, headers={"Last-Event-ID": str(newest)})
+    assert all_events_of(body) == [(newest + 1, "delete", {"id": gone})]
+    assert f'event: delete\ndata: {{"id":{gone}}}\n' in body
+
+
+def test_last_event_id_resumes_posts_and_deletes_in_order(client, add_message, remove_message):
+    first = add_message("first")
+    _, body = read_stream(client, query_string={"last_id": 0})
+    resume_from = all_events_of(body)[-1][0]
+    second = add_message("second")
+    remove_message(first)
+    third = add_message("third")
+    _, body = read_stream(client, headers={"Last-Event-ID": str(resume_from)})
+    events = all_events_of(body)
+    assert [(kind, data["id"]) for _, kind, data in events] == [
+        ("message", second),
+        ("delete", first),
+        ("message", third),
+    ]
+    # Event ids are change ids: they grow, and differ from the message ids now.
+    ids = [event_id for event_id, _, _ in events]
+    assert ids == sorted(ids) and ids[-1] != third
+
+
+def test_a_message_deleted_before_it_was_sent_sends_only_its_delete(
+    client, add_message, remove_message
+):
+    gone = add_message("posted and deleted")
+    remove_message(gone)
+    _, body = read_stream(client, query_string={"last_id": 0})
+    assert [(kind, data["id"]) for _, kind, data in all_events_of(body)] == [("delete", gone)]

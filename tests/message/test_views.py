@@ -3,9 +3,11 @@
 import re
 
 import pytest
+from sqlalchemy import event
 
 from apps.message import create_app
 from apps.message.models import CONTENT_MAX_LENGTH
+from apps.message.models import db
 from tests.conftest import app_test_config
 from tests.conftest import create_tables
 from tests.conftest import dispose_engines
@@ -271,3 +273,36 @@ def test_deleting_needs_the_csrf_token(csrf_client):
     assert "keep me" in csrf_client.get("/").get_data(as_text=True)
     assert csrf_client.post("/1/delete", data={"csrf_token": token}).status_code == 302
     assert "keep me" not in csrf_client.get("/").get_data(as_text=True)
+
+
+def test_the_board_reads_its_page_in_two_statements(app, client, add_message):
+    """The count and the stream's starting point in one statement, the page in another."""
+    for number in range(25):
+        add_message(f"message {number}")
+    statements = []
+
+    def count(conn, cursor, statement, *args):
+        if not statement.startswith("BEGIN"):
+            statements.append(statement)
+
+    with app.app_context():
+        engine = db.engine
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        page = client.get("/").get_data(as_text=True)
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
+    assert "message 24" in page
+    assert 'data-count="25"' in page
+    assert len(statements) == 2, statements
+
+
+def test_the_live_page_carries_what_its_script_needs(client, auth, add_message):
+    auth.login()
+    newest = add_message("mine", author_id=1)
+    page = client.get("/").get_data(as_text=True)
+    assert f'data-stream-url="/stream?last_id={newest}"' in page
+    assert f'data-newest-id="{newest}"' in page
+    assert 'data-user-id="1"' in page
+    assert 'data-delete-url="/0/delete"' in page
+    assert re.search(r'data-csrf-token="[^"]+"', page)

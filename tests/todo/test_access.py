@@ -95,7 +95,7 @@ def test_every_button_posts_with_the_pages_csrf_token(csrf_client):
     assert response.status_code == 302
     page = csrf_client.get("/").get_data(as_text=True)
     forms = [chunk.split("</form>")[0] for chunk in page.split("<form")[1:]]
-    assert len(forms) == 3  # add, toggle, delete
+    assert len(forms) == 4  # language, add, toggle, delete
     assert all('name="csrf_token"' in form for form in forms)
     assert csrf_client.post("/1/toggle", data={"csrf_token": "wrong"}).status_code == 400
     assert csrf_client.post("/1/toggle", data={"csrf_token": token}).status_code == 302

@@ -35,7 +35,7 @@ def test_add_stores_a_trimmed_title_and_due_date_then_shows_it(client, logged_in
     page = client.get("/").get_data(as_text=True)
     assert "Added “Buy milk”." in page
     assert '<span class="title">Buy milk</span>' in page
-    assert "Due 5 Apr 2031" in page
+    assert "Due Apr 5, 2031" in page
     assert "1 open · 0 done" in page
 
 

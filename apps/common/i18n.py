@@ -1,0 +1,103 @@
+"""The site in the reader's language: English or Simplified Chinese, one choice for every app.
+
+Flask-Babel picks the locale per request: the choice saved in the shared session (so
+every mounted app follows it), else the browser's ``Accept-Language``. Each app reads
+its own catalog (``apps/<name>/translations``) merged with the shared layer's.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from flask import Blueprint
+from flask import Flask
+from flask import abort
+from flask import has_request_context
+from flask import redirect
+from flask import request
+from flask import session
+from flask_babel import Babel
+from flask_babel import get_locale
+from flask_babel import lazy_gettext as _l
+
+from .mounts import site_root
+
+# Each language's name in that language: the switcher's labels.
+LANGUAGES = {"en": "English", "zh_CN": "中文"}
+LOCALE_KEY = "locale"
+MAX_NEXT_LENGTH = 2048
+UNSAFE_CATEGORIES = frozenset({"Cc", "Cf", "Zl", "Zp"})
+SHARED_TRANSLATIONS = Path(__file__).resolve().with_name("translations")
+
+language = Blueprint("language", __name__)
+
+
+def select_locale() -> str | None:
+    """The session's choice, else the best match for the browser's languages."""
+    if not has_request_context():
+        return None
+    chosen = session.get(LOCALE_KEY)
+    if chosen in LANGUAGES:
+        return chosen
+    return request.accept_languages.best_match(LANGUAGES, default="en")
+
+
+def language_tag() -> str:
+    """The current locale as an HTML ``lang`` value: ``en`` or ``zh-CN``.
+
+    Babel reads ``zh_CN`` as ``zh_Hans_CN`` (hence the catalogs' folder name).
+    """
+    locale = get_locale()
+    if locale is None:
+        return "en"
+    return f"{locale.language}-{locale.territory}" if locale.territory else locale.language
+
+
+def is_local_path(target: str) -> bool:
+    """Whether ``target`` is a path on this site: never another host, never a header break.
+
+    As auth's ``safe_next_url``: browsers read ``//host`` and ``/\\host`` as other
+    hosts and drop tabs and newlines inside URLs.
+    """
+    if not target.startswith("/") or target.startswith("//") or "\\" in target:
+        return False
+    if len(target) > MAX_NEXT_LENGTH:
+        return False
+    if any(unicodedata.category(character) in UNSAFE_CATEGORIES for character in target):
+        return False
+    parts = urlsplit(target)
+    return not parts.scheme and not parts.netloc
+
+
+def current_page() -> str:
+    """Where the switcher leads back to: this page, or the app's start page after a POST."""
+    if request.method != "GET":
+        return request.script_root + "/"
+    here = request.script_root + request.path
+    if request.query_string:
+        here += "?" + request.query_string.decode("latin-1")
+    return here
+
+
+@language.post("/language")
+def choose_language():
+    """Remember the chosen language in the shared session, then go back."""
+    chosen = request.form.get("locale")
+    if chosen not in LANGUAGES:
+        abort(400, _l("Choose English or Chinese."))
+    session[LOCALE_KEY] = chosen
+    target = request.form.get("next", "")
+    return redirect(target if is_local_path(target) else site_root() + "/", 303)
+
+
+def init_i18n(app: Flask) -> None:
+    """Give ``app`` the locale selector, its catalogs and the switcher's route."""
+    app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", f"translations;{SHARED_TRANSLATIONS}")
+    # One Babel per app: its catalog cache belongs to that app's translation folders.
+    Babel(app, locale_selector=select_locale)
+    app.register_blueprint(language)
+    app.jinja_env.globals.update(
+        languages=LANGUAGES, language_tag=language_tag, current_page=current_page
+    )

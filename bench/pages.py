@@ -1,0 +1,121 @@
+"""Pages per second: this site against a one-line Flask hello, under the same gunicorn.
+
+    python bench/pages.py [--seconds 5] [--rounds 3] [--connections 32]
+
+Starts gunicorn (gthread, 2 workers x 4 threads) twice, once with the plain app
+(``bench/plain_app.py``) and once with ``dispatcher:application`` on fresh SQLite
+files, seeds a user with 20 todos and 20 messages, then loads each page in turn with
+``wrk -t2 -c32 -d5s``, round after round (interleaved, so a busy moment of the
+machine hits every page alike). Prints each page's median rate, its ratio to the
+hello of the same round (median over rounds) and the SQL statements it sends.
+Nothing here is a test: rates vary with the machine; the ratios are what to compare.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import subprocess
+import sys
+import urllib.request
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from bench import load
+from bench.serving import ROOT
+from bench.serving import gunicorn
+from bench.serving import site_environment
+
+HELLO = "plain Flask hello"
+# label -> (path, logged in?); the labels are bench/seed.py's.
+PAGES = {
+    "/ anonymous landing": ("/", False),
+    "/todo/ logged in, 20 todos": ("/todo/", True),
+    "/message/ logged in, 20 messages": ("/message/", True),
+    "/healthz": ("/healthz", False),
+}
+
+
+def seed(environment: dict[str, str]) -> dict:
+    """Run bench/seed.py against the site's databases: the cookie and the SQL counts."""
+    output = subprocess.run(
+        [sys.executable, "-m", "bench.seed"],
+        cwd=ROOT,
+        env={**environment, "FLASK_REQUEST_LOG": "false"},
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    return json.loads(output)
+
+
+def check_pages(site_url: str, cookie: str) -> None:
+    """Every page answers 200 with its rows: a cookie the site refused would time a redirect."""
+    expected = {"/todo/": "Todo number 19", "/message/": "Message number 19"}
+    for path, logged_in in PAGES.values():
+        headers = {"Cookie": cookie} if logged_in else {}
+        request = urllib.request.Request(site_url + path, headers=headers)
+        with urllib.request.urlopen(request, timeout=120) as response:
+            body = response.read().decode()
+            if response.status != 200 or response.url != site_url + path:
+                raise SystemExit(f"{path} answered {response.status} at {response.url}")
+        if expected.get(path, "") not in body:
+            raise SystemExit(f"{path} does not show {expected[path]!r}")
+
+
+def measure_round(hello_url: str, site_url: str, cookie: str, arguments) -> dict[str, float]:
+    """One rate per target: the hello first, then every page of the site."""
+    rates = {}
+    targets = {HELLO: (hello_url + "/", {})}
+    for label, (path, logged_in) in PAGES.items():
+        targets[label] = (site_url + path, {"Cookie": cookie} if logged_in else {})
+    for label, (url, headers) in targets.items():
+        result = load.run(load.Load(url, headers, arguments.connections, arguments.seconds))
+        if result.errors:
+            raise SystemExit(f"{label}: {result.errors} failed requests")
+        rates[label] = result.rate
+        print(f"  {label:36} {result.rate:8.0f} req/s", file=sys.stderr)
+    return rates
+
+
+def report(rounds: list[dict[str, float]], statements: dict[str, int]) -> None:
+    """The table: median rate, median ratio to the same round's hello, SQL statements."""
+    print("| page | req/s | ratio to hello | SQL statements |")
+    print("|---|---|---|---|")
+    for label in [HELLO, *PAGES]:
+        rate = statistics.median(each[label] for each in rounds)
+        ratio = statistics.median(each[label] / each[HELLO] for each in rounds)
+        count = "" if label == HELLO else statements[label]
+        print(f"| {label} | {rate:,.0f} | {ratio:.2f} | {count} |")
+
+
+def main() -> None:
+    """Start both servers, seed, measure every round, print the table."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seconds", type=float, default=5)
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--connections", type=int, default=32)
+    arguments = parser.parse_args()
+    if not load.WRK:
+        print(load.FALLBACK_NOTE, file=sys.stderr)
+    with site_environment() as environment:
+        seeded = seed(environment)
+        with (
+            gunicorn("bench.plain_app:app", environment) as hello_url,
+            gunicorn("dispatcher:application", environment) as site_url,
+        ):
+            check_pages(site_url, seeded["cookie"])
+            warm_up = argparse.Namespace(**{**vars(arguments), "seconds": 1})
+            print("warming up", file=sys.stderr)
+            measure_round(hello_url, site_url, seeded["cookie"], warm_up)
+            rounds = []
+            for number in range(1, arguments.rounds + 1):
+                print(f"round {number}", file=sys.stderr)
+                rounds.append(measure_round(hello_url, site_url, seeded["cookie"], arguments))
+    report(rounds, seeded["statements"])
+
+
+if __name__ == "__main__":
+    main()

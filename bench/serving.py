@@ -1,0 +1,81 @@
+"""What every benchmark shares: a throwaway site and gunicorn with fixed settings."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+BIN = Path(sys.executable).parent
+# The same settings for every target; the issue's tables were measured with these.
+GUNICORN_SETTINGS = ["--workers", "2", "--worker-class", "gthread", "--threads", "4"]
+PASSWORD = "correct horse battery"
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that nothing listens on right now."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@contextmanager
+def site_environment() -> Iterator[dict[str, str]]:
+    """A fresh instance folder with every schema created, as a deployment would have it."""
+    with tempfile.TemporaryDirectory() as instance:
+        environment = {
+            **os.environ,
+            "DISPATCHER_INSTANCE_PATH": instance,
+            "FLASK_SECRET_KEY": "benchmark",
+            "PYTHONPATH": str(ROOT),
+        }
+        for name in ("portal", "auth", "todo", "message"):
+            environment.pop(f"{name.upper()}_DATABASE_URL", None)
+        command = [sys.executable, "dispatcher.py", "init-db"]
+        subprocess.run(command, cwd=ROOT, env=environment, check=True, stdout=subprocess.DEVNULL)
+        yield environment
+
+
+@contextmanager
+def gunicorn(target: str, environment: dict[str, str]) -> Iterator[str]:
+    """Serve ``target`` with gunicorn on a free port; yield its base URL.
+
+    An explicit empty config file keeps the project's gunicorn.conf.py out of it, so
+    the plain app and the site run with exactly the same settings. The site's
+    request log (on by default) goes to /dev/null: it is formatted and written as in
+    production, but the terminal stays readable.
+    """
+    port = free_port()
+    command = [
+        str(BIN / "gunicorn"), "--config", str(ROOT / "bench" / "gunicorn_bench.conf.py"),
+        "--bind", f"127.0.0.1:{port}", *GUNICORN_SETTINGS, "--log-level", "warning", target,
+    ]  # fmt: skip
+    process = subprocess.Popen(command, cwd=ROOT, env=environment, stderr=subprocess.DEVNULL)
+    try:
+        wait_for_port(port, process)
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+
+
+def wait_for_port(port: int, process: subprocess.Popen) -> None:
+    """Return once something accepts connections on ``port``; fail if the server died."""
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise SystemExit(f"gunicorn exited with status {process.returncode}")
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+            return
+        except OSError:
+            time.sleep(0.1)
+    process.kill()
+    raise SystemExit("gunicorn did not start")

@@ -1,0 +1,39 @@
+"""Count the SQL statements a piece of work sends, through SQLAlchemy's events.
+
+A count is stable where a time is not, so the suite can hold pages to a number of
+statements. Transaction control (``BEGIN``, ``COMMIT``, ``ROLLBACK``, savepoints) is
+not counted: psycopg sends PostgreSQL's ``BEGIN`` itself, unseen by SQLAlchemy, while
+the project sends SQLite's, so counting them would give each database another number.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from sqlalchemy import Engine
+from sqlalchemy import event
+
+TRANSACTION_CONTROL = ("BEGIN", "COMMIT", "ROLLBACK", "SAVEPOINT", "RELEASE")
+
+
+def is_transaction_control(statement: str) -> bool:
+    """Whether ``statement`` only starts or ends a transaction."""
+    return statement.lstrip().upper().startswith(TRANSACTION_CONTROL)
+
+
+@contextmanager
+def counting_statements() -> Iterator[list[str]]:
+    """Collect every statement any engine executes inside the ``with`` block."""
+    statements: list[str] = []
+
+    def note(_connection: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        if not is_transaction_control(statement):
+            statements.append(statement)
+
+    event.listen(Engine, "before_cursor_execute", note)
+    try:
+        yield statements
+    finally:
+        event.remove(Engine, "before_cursor_execute", note)
