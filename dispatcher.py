@@ -7,6 +7,8 @@
 from __future__ import annotations
 
 import code
+import os
+import sys
 from collections.abc import Callable
 from typing import Any
 
@@ -238,10 +240,17 @@ def create_development_site(debug: bool) -> Flask:
 
 
 def serve_with_gevent(host: str, port: int, debug: bool) -> None:
-    """Serve with gevent's WSGI server: one greenlet per connection."""
+    """Serve with gevent's WSGI server: one greenlet per connection.
+
+    gevent must patch the standard library before anything else is imported: psycopg,
+    for one, picks how it waits for the database when it is first imported, and a wait
+    that is not gevent's stops every greenlet of the process. So the command starts
+    itself again under ``python -m gevent.monkey``, which patches first, then runs it.
+    """
     from gevent import monkey
 
-    monkey.patch_all()
+    if not monkey.is_module_patched("socket"):
+        os.execv(sys.executable, [sys.executable, "-m", "gevent.monkey", *sys.argv])
     from gevent.pywsgi import WSGIServer
 
     site = create_development_site(debug)
