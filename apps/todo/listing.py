@@ -1,24 +1,23 @@
 """The list page's rows: what each row shows and where its buttons go, worked out in Python.
 
-The page used to call ``url_for`` three times, ``csrf_token`` twice and a model
-method once for every row, each through Jinja's call machinery. Here every URL of
-one kind is built once per page and completed per row with the todo's id, and each
-row's date text is plain data, so the template only prints values.
+The page used to call ``url_for`` three times, ``csrf_token`` twice, a model method
+once and ``_()`` six times for every row, each through Jinja's call machinery. Here
+every URL of one kind is built once per page and completed per row with the todo's
+id, and each row's words (its buttons' labels for screen readers, its due date) are
+translated here with the page's catalog, so the template only prints values. They
+are plain text: the template escapes them like any other value.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
 
-from flask import url_for
 from sqlalchemy import Row
 
-from apps.common.db import MAX_ROW_ID
-
-# Stands in for a todo's id while a URL is built once; no real id is this large.
-ID_PLACEHOLDER = str(MAX_ROW_ID + 1)
+from apps.common.i18n import medium_date
+from apps.common.i18n import page_translations
+from apps.common.rowurl import RowUrl
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,23 +28,14 @@ class TodoRow:
     title: str
     done: bool
     due_iso: str | None
-    due: date | None
+    due_text: str | None
     badge: str | None
+    check_label: str
+    edit_label: str
+    delete_label: str
     toggle_url: str
     edit_url: str
     delete_url: str
-
-
-class RowUrl:
-    """``url_for(endpoint, todo_id=..., **values)`` built once, completed per id."""
-
-    def __init__(self, endpoint: str, **values: Any) -> None:
-        url = url_for(endpoint, todo_id=int(ID_PLACEHOLDER), **values)
-        self.before, _, self.after = url.rpartition(ID_PLACEHOLDER)
-
-    def __call__(self, todo_id: int) -> str:
-        """The URL for the todo ``todo_id``."""
-        return f"{self.before}{todo_id}{self.after}"
 
 
 def due_badge(due: date | None, done: bool, today: date) -> str | None:
@@ -59,20 +49,36 @@ def due_badge(due: date | None, done: bool, today: date) -> str | None:
 
 def list_rows(todos: list[Row], today: date, filter_value: str | None) -> list[TodoRow]:
     """The rows of the list page, in the order of ``todos``."""
-    toggle = RowUrl("todo.toggle", show=filter_value)
-    edit = RowUrl("todo.edit")
-    delete = RowUrl("todo.delete", show=filter_value)
-    return [
-        TodoRow(
-            id=todo.id,
-            title=todo.title,
-            done=todo.done,
-            due_iso=todo.due.isoformat() if todo.due else None,
-            due=todo.due,
-            badge=due_badge(todo.due, todo.done, today),
-            toggle_url=toggle(todo.id),
-            edit_url=edit(todo.id),
-            delete_url=delete(todo.id),
+    gettext = page_translations().gettext
+    toggle = RowUrl("todo.toggle", "todo_id", show=filter_value)
+    edit = RowUrl("todo.edit", "todo_id")
+    delete = RowUrl("todo.delete", "todo_id", show=filter_value)
+
+    def due_text(due: date) -> str:
+        """``Due Dec 1, 2026`` in the reader's language."""
+        return gettext("Due %(date)s") % {"date": medium_date(due)}
+
+    rows = []
+    for todo in todos:
+        words = {"title": todo.title}
+        if todo.done:
+            check_label = gettext("Reopen “%(title)s”") % words
+        else:
+            check_label = gettext("Complete “%(title)s”") % words
+        rows.append(
+            TodoRow(
+                id=todo.id,
+                title=todo.title,
+                done=todo.done,
+                due_iso=todo.due.isoformat() if todo.due else None,
+                due_text=due_text(todo.due) if todo.due else None,
+                badge=due_badge(todo.due, todo.done, today),
+                check_label=check_label,
+                edit_label=gettext("Edit “%(title)s”") % words,
+                delete_label=gettext("Delete “%(title)s”") % words,
+                toggle_url=toggle(todo.id),
+                edit_url=edit(todo.id),
+                delete_url=delete(todo.id),
+            )
         )
-        for todo in todos
-    ]
+    return rows
