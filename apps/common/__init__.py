@@ -20,6 +20,7 @@ from .incoming import refuse_malformed_host
 from .mounts import mount_table
 from .mounts import url_for_app
 from .requestlog import init_request_log
+from .rowurl import RowUrl
 from .security import csrf
 from .security import with_security_headers
 from .sessions import TolerantSessionInterface
@@ -57,5 +58,6 @@ def create_flask_app(import_name: str, name: str, test_config: dict[str, Any] | 
         url_for_app=url_for_app,
         mount_table=mount_table,
         login_url_for_current_page=login_url_for_current_page,
+        row_url=RowUrl,
     )
     return app

@@ -6,11 +6,14 @@ import math
 from dataclasses import dataclass
 
 from sqlalchemy import ColumnElement
+from sqlalchemy import Row
 from sqlalchemy import and_
 from sqlalchemy import func
 from sqlalchemy import or_
 from sqlalchemy import select
 from sqlalchemy import true
+
+from apps.common.db import read_only_connection
 
 from .models import Message
 from .models import MessageChange
@@ -24,7 +27,8 @@ SEARCH_MAX_WORDS = 10
 class MessagePage:
     """One page of the board: its messages, where it sits, and the newest change so far."""
 
-    messages: list[Message]
+    # Read-only rows with the columns of Message: a page has nothing to change.
+    messages: list[Row]
     number: int
     total_pages: int
     total: int
@@ -57,20 +61,21 @@ def find_page(number: int, query: str = "") -> MessagePage:
     """Page ``number`` (clamped to the pages there are) of the newest messages for ``query``.
 
     Two statements: the count and the newest change id in one (the same snapshot, so
-    the page's count and its stream agree), then the page itself.
+    the page's count and its stream agree), then the page itself, as plain rows.
     """
     condition = search_condition(query)
     newest_change = select(func.coalesce(func.max(MessageChange.id), 0)).scalar_subquery()
     count = select(func.count(), newest_change).select_from(Message).where(condition)
-    total, newest_change_id = db.session.execute(count).one()
-    total_pages = max(1, math.ceil(total / PAGE_SIZE))
-    number = min(max(number, 1), total_pages)
-    statement = (
-        select(Message)
-        .where(condition)
-        .order_by(Message.id.desc())
-        .offset((number - 1) * PAGE_SIZE)
-        .limit(PAGE_SIZE)
-    )
-    messages = list(db.session.scalars(statement))
+    with read_only_connection(db) as connection:
+        total, newest_change_id = connection.execute(count).one()
+        total_pages = max(1, math.ceil(total / PAGE_SIZE))
+        number = min(max(number, 1), total_pages)
+        statement = (
+            select(*Message.__table__.columns)
+            .where(condition)
+            .order_by(Message.id.desc())
+            .offset((number - 1) * PAGE_SIZE)
+            .limit(PAGE_SIZE)
+        )
+        messages = list(connection.execute(statement))
     return MessagePage(messages, number, total_pages, total, newest_change_id)

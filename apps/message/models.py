@@ -7,9 +7,6 @@ from datetime import datetime
 from typing import Any
 from typing import ClassVar
 
-from babel.dates import format_date
-from babel.dates import format_time
-from flask_babel import get_locale
 from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy import String
 from sqlalchemy import Text
@@ -25,6 +22,7 @@ from sqlalchemy.orm import mapped_column
 
 from apps.common.db import UTCDateTime
 from apps.common.db import utc_now
+from apps.common.i18n import medium_date
 
 CONTENT_MAX_LENGTH = 2000
 # Any fixed number: the key of the PostgreSQL advisory lock that orders the change log.
@@ -89,9 +87,8 @@ def format_timestamp(moment: datetime) -> str:
 
     message.js writes the same with ``Intl.DateTimeFormat`` for live messages.
     """
-    locale = get_locale() or "en"
-    day = format_date(moment, "medium", locale=locale)
-    return f"{day} {format_time(moment, 'HH:mm', tzinfo=UTC, locale=locale)} UTC"
+    moment = moment.astimezone(UTC)
+    return f"{medium_date(moment.date())} {moment:%H:%M} UTC"
 
 
 def begin_change() -> None:
