@@ -18,7 +18,6 @@ from flask import Flask
 from flask import Response
 from flask import request
 from flask import request_finished
-from flask_babel import lazy_gettext as _l
 from werkzeug.middleware.dispatcher import DispatcherMiddleware
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.serving import run_simple
@@ -36,6 +35,7 @@ from apps.common.config import ensure_instance_folder
 from apps.common.config import instance_path
 from apps.common.config import load_config
 from apps.common.db import current_database
+from apps.common.i18n import lazy_gettext as _l
 from apps.common.identity import CurrentUser
 from apps.common.identity import set_user_loader
 from apps.common.metrics import metrics_wsgi_app

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 
-from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import Field
 from wtforms import HiddenField
@@ -18,6 +17,7 @@ from wtforms.validators import ValidationError
 
 from apps.common.forms import no_control_characters
 from apps.common.forms import strip_whitespace
+from apps.common.i18n import lazy_gettext as _l
 
 from .models import USERNAME_MAX_LENGTH
 from .passwords import is_common_password

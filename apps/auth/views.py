@@ -11,10 +11,10 @@ from flask import request
 from flask import session
 from flask import url_for
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import Field
 
+from apps.common.i18n import lazy_gettext as _l
 from apps.common.identity import end_session
 from apps.common.identity import login_required
 from apps.common.identity import start_session

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from flask_babel import LazyString
-from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
+from .i18n import lazy_gettext as _l
 from .mounts import is_mounted
 
 # code: (title, what happened and what to do)

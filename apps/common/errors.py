@@ -5,7 +5,6 @@ from __future__ import annotations
 from flask import Flask
 from flask import current_app
 from flask import render_template
-from flask_babel import lazy_gettext as _l
 from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException
 from werkzeug.exceptions import InternalServerError
@@ -13,6 +12,7 @@ from werkzeug.exceptions import SecurityError
 from werkzeug.exceptions import ServiceUnavailable
 
 from .error_words import words_for
+from .i18n import lazy_gettext as _l
 from .mounts import current_mount
 
 BUSY_MESSAGE = _l(

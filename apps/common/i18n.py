@@ -27,7 +27,8 @@ from flask import session
 from flask_babel import Babel
 from flask_babel import get_locale
 from flask_babel import get_translations
-from flask_babel import lazy_gettext as _l
+from flask_babel import gettext as _
+from flask_babel.speaklater import LazyString
 
 from .mounts import site_root
 
@@ -63,6 +64,19 @@ def page_translations() -> Translations:
     if translations is None:
         translations = g.translations = get_translations()
     return translations
+
+
+def translate(string: str, **variables: object) -> str:
+    """``gettext`` with this request's catalog."""
+    text = page_translations().ugettext(string)
+    return text % variables if variables else text
+
+
+def lazy_gettext(string: str, **variables: object) -> LazyString:
+    """Flask-Babel's ``lazy_gettext`` (a string translated each time it is shown), but
+    through this request's catalog: the site's titles and form labels are shown on
+    every page."""
+    return LazyString(translate, string, **variables)
 
 
 def medium_date(day: date) -> str:
@@ -118,7 +132,7 @@ def choose_language():
     """Remember the chosen language in the shared session, then go back."""
     chosen = request.form.get("locale")
     if chosen not in LANGUAGES:
-        abort(400, _l("Choose English or Chinese."))
+        abort(400, _("Choose English or Chinese."))
     session[LOCALE_KEY] = chosen
     target = request.form.get("next", "")
     return redirect(target if is_local_path(target) else site_root() + "/", 303)

@@ -16,6 +16,9 @@ from flask import request
 from flask import url_for
 from werkzeug.routing import BuildError
 
+# Links kept per app by link_without_values: a few endpoints times the site's prefixes.
+MAX_KEPT_LINKS = 256
+
 
 @dataclass(frozen=True)
 class Mount:
@@ -77,8 +80,27 @@ def url_for_app(name: str, endpoint: str, **values: object) -> str:
         raise BuildError(endpoint, values, None)
     if mount.app is current_app._get_current_object():  # type: ignore[attr-defined]
         return url_for(endpoint, **values)
+    script_name = site_root() + mount.prefix
+    if not values:
+        return link_without_values(mount.app, script_name, endpoint)
     adapter = mount.app.url_map.bind(
-        request.host if has_request_context() else "localhost",
-        script_name=site_root() + mount.prefix,
+        request.host if has_request_context() else "localhost", script_name=script_name
     )
     return adapter.build(endpoint, values)
+
+
+def link_without_values(app: Flask, script_name: str, endpoint: str) -> str:
+    """A link such as the nav bar's to another app: built once per prefix, then kept.
+
+    Every page links to every app; binding and building another app's URL map for
+    each link cost more than the rest of the page's chrome. The cache belongs to the
+    target app, and stays small (one entry per endpoint and site prefix).
+    """
+    links = app.extensions.setdefault("links_without_values", {})
+    key = (script_name, endpoint)
+    link = links.get(key)
+    if link is None:
+        if len(links) >= MAX_KEPT_LINKS:
+            links.clear()
+        link = links[key] = app.url_map.bind("localhost", script_name=script_name).build(endpoint)
+    return link

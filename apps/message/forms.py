@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import TextAreaField
 from wtforms.validators import DataRequired
 from wtforms.validators import Length
 
 from apps.common.forms import no_control_characters
+from apps.common.i18n import lazy_gettext as _l
 
 from .models import CONTENT_MAX_LENGTH
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import DateField
 from wtforms import StringField
@@ -12,6 +11,7 @@ from wtforms.validators import Optional
 
 from apps.common.forms import no_control_characters
 from apps.common.forms import strip_whitespace
+from apps.common.i18n import lazy_gettext as _l
 
 from .models import TITLE_MAX_LENGTH
 
