@@ -82,6 +82,11 @@ class ChangeBroker:
             with self._condition:
                 self._streams -= 1
 
+    @property
+    def has_read(self) -> bool:
+        """Whether the listener has read the change log since it started."""
+        return self._complete_after is not None
+
     def events_after(self, last_id: int, timeout: float) -> list[Event] | None:
         """The changes after ``last_id``, waiting up to ``timeout`` seconds for one.
 

@@ -58,7 +58,9 @@ def test_a_post_wakes_a_waiting_stream(broker, add_message):
 def test_a_stream_further_behind_than_memory_reads_the_database(broker, add_message, monkeypatch):
     monkeypatch.setattr(broker_module, "RECENT_CHANGES", 3)
     with broker.open_stream():
-        wait_for(lambda: broker.events_after(0, timeout=0) is not None)
+        # Posted before the listener's first read, changes would count as "before it",
+        # never in memory, and the ids below would differ.
+        wait_for(lambda: broker.has_read)
         for number in range(5):
             add_message(f"message {number}")
         wait_for(lambda: broker.events_after(4, timeout=0))
