@@ -86,7 +86,8 @@ def main() -> None:
     results: dict[int, list[load.Result]] = {1: [], arguments.clients: []}
     with site_environment() as environment:
         register(environment)
-        with gunicorn("dispatcher:application", environment) as site_url:
+        with gunicorn("dispatcher:application", environment) as site:
+            site_url = site.url
             cookie, form = login_form(site_url)
             url = site_url + "/auth/login"
             for number in range(1, arguments.rounds + 1):

@@ -19,12 +19,14 @@ import statistics
 import subprocess
 import sys
 import urllib.request
+from dataclasses import dataclass
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench import load
 from bench.serving import ROOT
+from bench.serving import Served
 from bench.serving import gunicorn
 from bench.serving import site_environment
 
@@ -65,30 +67,52 @@ def check_pages(site_url: str, cookie: str) -> None:
             raise SystemExit(f"{path} does not show {expected[path]!r}")
 
 
-def measure_round(hello_url: str, site_url: str, cookie: str, arguments) -> dict[str, float]:
-    """One rate per target: the hello first, then every page of the site."""
-    rates = {}
-    targets = {HELLO: (hello_url + "/", {})}
+@dataclass(frozen=True)
+class Measured:
+    """One target in one round: its rate, and the server CPU each request took."""
+
+    rate: float
+    cpu_per_request: float
+
+
+def measure_round(hello: Served, site: Served, cookie: str, arguments) -> dict[str, Measured]:
+    """One measurement per target: the hello first, then every page of the site."""
+    measured = {}
+    targets = {HELLO: (hello, "/", {})}
     for label, (path, logged_in) in PAGES.items():
-        targets[label] = (site_url + path, {"Cookie": cookie} if logged_in else {})
-    for label, (url, headers) in targets.items():
-        result = load.run(load.Load(url, headers, arguments.connections, arguments.seconds))
+        targets[label] = (site, path, {"Cookie": cookie} if logged_in else {})
+    for label, (server, path, headers) in targets.items():
+        cpu_before = server.cpu_seconds()
+        load_spec = load.Load(server.url + path, headers, arguments.connections, arguments.seconds)
+        result = load.run(load_spec)
+        cpu = server.cpu_seconds() - cpu_before
         if result.errors:
             raise SystemExit(f"{label}: {result.errors} failed requests")
-        rates[label] = result.rate
-        print(f"  {label:36} {result.rate:8.0f} req/s", file=sys.stderr)
-    return rates
+        measured[label] = Measured(result.rate, cpu / (result.rate * arguments.seconds))
+        print(
+            f"  {label:36} {result.rate:8.0f} req/s "
+            f"{measured[label].cpu_per_request * 1000:6.2f} ms CPU/request",
+            file=sys.stderr,
+        )
+    return measured
 
 
-def report(rounds: list[dict[str, float]], statements: dict[str, int]) -> None:
-    """The table: median rate, median ratio to the same round's hello, SQL statements."""
-    print("| page | req/s | ratio to hello | SQL statements |")
-    print("|---|---|---|---|")
+def report(rounds: list[dict[str, Measured]], statements: dict[str, int]) -> None:
+    """The table: medians of the rates, of the ratios to the same round's hello, of CPU."""
+    print("| page | req/s | ratio to hello | server CPU per request | CPU ratio | SQL statements |")
+    print("|---|---|---|---|---|---|")
     for label in [HELLO, *PAGES]:
-        rate = statistics.median(each[label] for each in rounds)
-        ratio = statistics.median(each[label] / each[HELLO] for each in rounds)
+        rate = statistics.median(each[label].rate for each in rounds)
+        ratio = statistics.median(each[label].rate / each[HELLO].rate for each in rounds)
+        cpu = statistics.median(each[label].cpu_per_request for each in rounds)
+        cpu_ratio = statistics.median(
+            each[HELLO].cpu_per_request / each[label].cpu_per_request for each in rounds
+        )
         count = "" if label == HELLO else statements[label]
-        print(f"| {label} | {rate:,.0f} | {ratio:.2f} | {count} |")
+        print(
+            f"| {label} | {rate:,.0f} | {ratio:.2f} | {cpu * 1000:.2f} ms "
+            f"| {cpu_ratio:.2f} | {count} |"
+        )
 
 
 def main() -> None:
@@ -103,17 +127,17 @@ def main() -> None:
     with site_environment() as environment:
         seeded = seed(environment)
         with (
-            gunicorn("bench.plain_app:app", environment) as hello_url,
-            gunicorn("dispatcher:application", environment) as site_url,
+            gunicorn("bench.plain_app:app", environment) as hello,
+            gunicorn("dispatcher:application", environment) as site,
         ):
-            check_pages(site_url, seeded["cookie"])
+            check_pages(site.url, seeded["cookie"])
             warm_up = argparse.Namespace(**{**vars(arguments), "seconds": 1})
             print("warming up", file=sys.stderr)
-            measure_round(hello_url, site_url, seeded["cookie"], warm_up)
+            measure_round(hello, site, seeded["cookie"], warm_up)
             rounds = []
             for number in range(1, arguments.rounds + 1):
                 print(f"round {number}", file=sys.stderr)
-                rounds.append(measure_round(hello_url, site_url, seeded["cookie"], arguments))
+                rounds.append(measure_round(hello, site, seeded["cookie"], arguments))
     report(rounds, seeded["statements"])
 
 

@@ -10,6 +10,7 @@ import tempfile
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -17,6 +18,24 @@ BIN = Path(sys.executable).parent
 # The same settings for every target; the issue's tables were measured with these.
 GUNICORN_SETTINGS = ["--workers", "2", "--worker-class", "gthread", "--threads", "4"]
 PASSWORD = "correct horse battery"
+TICKS = os.sysconf("SC_CLK_TCK")
+
+
+@dataclass(frozen=True)
+class Served:
+    """A running gunicorn: where it answers, and the CPU its processes have used."""
+
+    url: str
+    pid: int
+
+    def cpu_seconds(self) -> float:
+        """User and system CPU time of the master and its workers so far."""
+        children = Path(f"/proc/{self.pid}/task/{self.pid}/children").read_text().split()
+        total = 0
+        for pid in [self.pid, *map(int, children)]:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            total += int(fields[11]) + int(fields[12])
+        return total / TICKS
 
 
 def free_port() -> int:
@@ -44,8 +63,8 @@ def site_environment() -> Iterator[dict[str, str]]:
 
 
 @contextmanager
-def gunicorn(target: str, environment: dict[str, str]) -> Iterator[str]:
-    """Serve ``target`` with gunicorn on a free port; yield its base URL.
+def gunicorn(target: str, environment: dict[str, str]) -> Iterator[Served]:
+    """Serve ``target`` with gunicorn on a free port; yield where and which process.
 
     An explicit empty config file keeps the project's gunicorn.conf.py out of it, so
     the plain app and the site run with exactly the same settings. The site's
@@ -60,7 +79,7 @@ def gunicorn(target: str, environment: dict[str, str]) -> Iterator[str]:
     process = subprocess.Popen(command, cwd=ROOT, env=environment, stderr=subprocess.DEVNULL)
     try:
         wait_for_port(port, process)
-        yield f"http://127.0.0.1:{port}"
+        yield Served(f"http://127.0.0.1:{port}", process.pid)
     finally:
         process.terminate()
         process.wait(timeout=30)
