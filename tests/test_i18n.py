@@ -19,7 +19,7 @@ CHINESE = {"Accept-Language": "zh-CN,zh;q=0.9,en;q=0.5"}
 # Names, not words to translate: the framework and the protocol the About page explains.
 # What the tests' user typed: her name, her todos and messages, her searches.
 USER_DATA = {"alice", "Buy", "milk", "Call", "Sam", "Pay", "rent", "hello", "nothing", "here"}
-PROPER_NAMES = {"UTC", "Flask", "WSGI", "Cookie", "CSRF", "Referer"}
+PROPER_NAMES = {"UTC", "Flask", "WSGI", "Cookie", "CSRF", "Referer", "Host"}
 ATTRIBUTES = ("placeholder", "aria-label", "title", "alt")
 
 
@@ -154,6 +154,11 @@ def anonymous_pages(client):
     yield "404", client.get("/no-such-page")
     yield "405", client.get("/auth/logout")
     yield "413", client.post("/auth/login", data={"username": "x" * 2_000_000})
+    nameless_part = b"--B\r\nContent-Disposition: form-data\r\n\r\nx\r\n--B--\r\n"
+    multipart = "multipart/form-data; boundary=B"
+    nameless = client.post("/auth/login", data=nameless_part, content_type=multipart)
+    yield "400 nameless part", nameless
+    yield "400 two ports", client.get("/", headers={"Host": "localhost:5000:80"})
 
 
 def logged_in_pages(client):

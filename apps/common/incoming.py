@@ -12,10 +12,12 @@ from flask import request
 from werkzeug.exceptions import HTTPException
 from werkzeug.wsgi import LimitedStream
 
+from .i18n import lazy_gettext as _l
+
 logger = logging.getLogger(__name__)
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
-MALFORMED_BODY = "The request body could not be read as a form."
+MALFORMED_BODY = _l("The request body could not be read as a form.")
 # A name or IPv4 address, or a bracketed IPv6 address, then at most one port.
 HOST_PATTERN = re.compile(r"([a-z0-9.-]+|\[[a-f0-9:.]+\])(:[0-9]{1,5})?")
 
@@ -42,7 +44,7 @@ def refuse_malformed_host() -> None:
     """
     host = request.headers.get("Host")
     if host is not None and not HOST_PATTERN.fullmatch(host):
-        abort(400, "The Host header is not a host name with at most one port.")
+        abort(400, _l("The Host header is not a host name with at most one port."))
 
 
 def refuse_malformed_body() -> None:
@@ -64,7 +66,7 @@ def refuse_malformed_body() -> None:
         logger.info("Unreadable request body: %s", error.__class__.__name__)
         abort(400, MALFORMED_BODY)
     if any(not isinstance(name, str) for name in fields):
-        abort(400, "Every part of a form needs a name.")
+        abort(400, _l("Every part of a form needs a name."))
 
 
 def refuse_truncated_stream() -> None:
