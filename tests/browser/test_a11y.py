@@ -36,10 +36,27 @@ def violations(page):
     ]
 
 
+# Inputs whose placeholder is wider than the room inside them: a cut-off hint.
+CUT_PLACEHOLDERS = """() => {
+  const text = document.createElement("canvas").getContext("2d");
+  return [...document.querySelectorAll("input[placeholder]")]
+    .filter(input => input.offsetParent !== null)
+    .filter(input => {
+      const style = getComputedStyle(input);
+      text.font = style.font;
+      const padding = parseFloat(style.paddingLeft) + parseFloat(style.paddingRight);
+      const room = input.clientWidth - padding;
+      return text.measureText(input.placeholder).width > room;
+    })
+    .map(input => input.name);
+}"""
+
+
 def assert_accessible(page, name):
-    """No violations on ``page``; the message names the page and each rule broken."""
+    """No violations on ``page`` and no cut-off placeholder; the message says where."""
     found = violations(page)
     assert found == [], f"{name}: {json.dumps(found, ensure_ascii=False, indent=1)}"
+    assert page.evaluate(CUT_PLACEHOLDERS) == [], f"{name}: placeholder cut off"
 
 
 def visit(page, url, name, checked):
