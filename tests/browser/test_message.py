@@ -107,3 +107,17 @@ def test_the_author_can_delete_a_message_that_arrived_live(quick_streams, page):
     expect(page.get_by_text("Your message was deleted.")).to_be_visible()
     expect(page.get_by_text("posted in another tab")).to_have_count(0)
     expect(page.locator("#message-count")).to_have_text("0 messages")
+
+
+def test_the_search_field_spans_the_board_on_a_desktop(live_server, browser):
+    context = browser.new_context(viewport={"width": 1280, "height": 800})
+    page = context.new_page()
+    try:
+        page.goto(live_server.url + "/message/")
+        card = page.locator("section.card", has=page.locator("#messages")).bounding_box()
+        field = page.locator("#q").bounding_box()
+        # Only the Search button beside it: not a narrow box in the middle.
+        assert field["x"] - card["x"] < 40
+        assert field["width"] > card["width"] * 0.6
+    finally:
+        context.close()
