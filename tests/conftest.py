@@ -42,6 +42,9 @@ TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL")
 ROOT = Path(__file__).resolve().parents[1]
 SECRET_KEY = "test secret key"
 PASSWORD = "correct horse battery"
+# A multipart body whose one part has no name: every POST route must answer 400.
+NAMELESS_PART = b"--B\r\nContent-Disposition: form-data\r\n\r\nx\r\n--B--\r\n"
+NAMELESS_PART_TYPE = "multipart/form-data; boundary=B"
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:

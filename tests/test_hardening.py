@@ -11,6 +11,8 @@ from werkzeug.test import Client
 
 from apps.common.security import SECURITY_HEADERS
 from dispatcher import create_dispatcher
+from tests.conftest import NAMELESS_PART
+from tests.conftest import NAMELESS_PART_TYPE
 from tests.conftest import PASSWORD
 from tests.conftest import SECRET_KEY
 from tests.conftest import create_tables
@@ -20,7 +22,6 @@ from tests.conftest import registered_client
 from tests.conftest import site_test_config
 
 ONE_YEAR = 365 * 24 * 3600
-NAMELESS_PART = b"--B\r\nContent-Disposition: form-data\r\n\r\nx\r\n--B--\r\n"
 # Every POST route of the site, with ids that need not exist.
 POST_ROUTES = [
     "/auth/login",
@@ -81,7 +82,7 @@ def test_hsts_through_a_trusted_proxy(databases):
 def test_a_nameless_multipart_part_is_a_400_on_every_post_route(databases, path):
     site = create_test_site(databases, WTF_CSRF_ENABLED=True, TESTING=False)
     client = Client(site)
-    response = client.post(path, data=NAMELESS_PART, content_type="multipart/form-data; boundary=B")
+    response = client.post(path, data=NAMELESS_PART, content_type=NAMELESS_PART_TYPE)
     assert response.status_code == 400
     assert "needs a name" in response.get_data(as_text=True)
 

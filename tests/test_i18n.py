@@ -9,6 +9,8 @@ from babel.messages.mofile import read_mo
 from babel.messages.pofile import read_po
 from werkzeug.test import Client
 
+from tests.conftest import NAMELESS_PART
+from tests.conftest import NAMELESS_PART_TYPE
 from tests.conftest import PASSWORD
 from tests.conftest import create_test_site
 from tests.conftest import registered_client
@@ -154,9 +156,7 @@ def anonymous_pages(client):
     yield "404", client.get("/no-such-page")
     yield "405", client.get("/auth/logout")
     yield "413", client.post("/auth/login", data={"username": "x" * 2_000_000})
-    nameless_part = b"--B\r\nContent-Disposition: form-data\r\n\r\nx\r\n--B--\r\n"
-    multipart = "multipart/form-data; boundary=B"
-    nameless = client.post("/auth/login", data=nameless_part, content_type=multipart)
+    nameless = client.post("/auth/login", data=NAMELESS_PART, content_type=NAMELESS_PART_TYPE)
     yield "400 nameless part", nameless
     yield "400 two ports", client.get("/", headers={"Host": "localhost:5000:80"})
 
