@@ -21,6 +21,21 @@ PASSWORD = "correct horse battery"
 TICKS = os.sysconf("SC_CLK_TCK")
 
 
+def worker_pids(master: int) -> list[int]:
+    """A gunicorn master's workers: its children."""
+    children = Path(f"/proc/{master}/task/{master}/children").read_text().split()
+    return [int(pid) for pid in children]
+
+
+def cpu_seconds(pids: list[int]) -> float:
+    """User and system CPU time the processes have used so far."""
+    total = 0
+    for pid in pids:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        total += int(fields[11]) + int(fields[12])
+    return total / TICKS
+
+
 @dataclass(frozen=True)
 class Served:
     """A running gunicorn: where it answers, and the CPU its processes have used."""
@@ -30,12 +45,7 @@ class Served:
 
     def cpu_seconds(self) -> float:
         """User and system CPU time of the master and its workers so far."""
-        children = Path(f"/proc/{self.pid}/task/{self.pid}/children").read_text().split()
-        total = 0
-        for pid in [self.pid, *map(int, children)]:
-            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-            total += int(fields[11]) + int(fields[12])
-        return total / TICKS
+        return cpu_seconds([self.pid, *worker_pids(self.pid)])
 
 
 def free_port() -> int:

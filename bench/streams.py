@@ -27,20 +27,15 @@ import tempfile
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from bench.serving import ROOT
+from bench.serving import cpu_seconds
+from bench.serving import free_port
+from bench.serving import worker_pids
+
 BIN = Path(sys.executable).parent
-TICKS = os.sysconf("SC_CLK_TCK")
 CONTENT = "hello to every open page"
-
-
-def free_port() -> int:
-    """A TCP port on 127.0.0.1 that nothing listens on right now."""
-    import socket
-
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def start_site(folder: Path, port: int) -> tuple[subprocess.Popen, dict[str, str]]:
@@ -86,21 +81,6 @@ def get(port: int, path: str) -> str:
         return connection.getresponse().read().decode()
     finally:
         connection.close()
-
-
-def worker_pids(master: int) -> list[int]:
-    """gunicorn's workers: the master's children."""
-    children = Path(f"/proc/{master}/task/{master}/children").read_text().split()
-    return [int(pid) for pid in children]
-
-
-def cpu_seconds(pids: list[int]) -> float:
-    """User and system CPU time the processes have used so far."""
-    total = 0
-    for pid in pids:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-        total += int(fields[11]) + int(fields[12])
-    return total / TICKS
 
 
 def stream_reads(port: int) -> float:
