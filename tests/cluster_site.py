@@ -130,6 +130,10 @@ def add_todos_until(visitor, edge, prefix, stop_at, outcomes):
             status = answer.status
             if status == 302 and answer.headers["Location"] != "/todo/":
                 status = f"302 to {answer.headers['Location']}"
+        except http.client.IncompleteRead:
+            # The host died between its answer's headers and its body: nginx had begun
+            # passing the answer on, so it can only close the connection, not send a 502.
+            status = "cut short"
         except (OSError, http.client.HTTPException) as error:
             status = repr(error)  # no answer at all: nginx stopped answering
         outcomes.append((time.monotonic(), title, status))

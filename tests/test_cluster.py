@@ -178,7 +178,9 @@ def test_losing_a_host_loses_no_acknowledged_todo(fresh_cluster):
             thread.join(timeout=30)
 
     statuses = Counter(status for _at, _title, status in outcomes)
-    assert set(statuses) <= {302, 502, 504}, statuses
+    # Unknown outcomes (nginx's 502 or 504, an answer cut short) are allowed; any other
+    # answer, or none at all, is not.
+    assert set(statuses) <= {302, 502, 504, "cut short"}, statuses
     assert any(status == 302 and at > killed_at for at, _title, status in outcomes)
     stored = stored_todo_titles(cluster)
     assert set(stored.values()) == {1}
