@@ -7,8 +7,10 @@ from typing import Any
 from flask import Blueprint
 from flask import Flask
 
+from .chrome import page_chrome
 from .config import instance_path
 from .config import load_config
+from .csrf import csrf_token
 from .errors import register_error_pages
 from .favicon import favicon
 from .i18n import init_i18n
@@ -20,7 +22,6 @@ from .incoming import refuse_malformed_host
 from .mounts import mount_table
 from .mounts import url_for_app
 from .requestlog import init_request_log
-from .rowurl import RowUrl
 from .security import csrf
 from .security import with_security_headers
 from .sessions import TolerantSessionInterface
@@ -55,9 +56,10 @@ def create_flask_app(import_name: str, name: str, test_config: dict[str, Any] | 
     app.wsgi_app = with_security_headers(app)  # type: ignore[method-assign]
     register_error_pages(app)
     app.jinja_env.globals.update(
+        csrf_token=csrf_token,
+        page_chrome=page_chrome,
         url_for_app=url_for_app,
         mount_table=mount_table,
         login_url_for_current_page=login_url_for_current_page,
-        row_url=RowUrl,
     )
     return app

@@ -1,0 +1,72 @@
+"""The page chrome, kept per language and path, and the templates' translation functions."""
+
+import re
+
+from flask import render_template_string
+from werkzeug.test import Client
+
+from tests.conftest import create_test_site
+from tests.conftest import mounted_app
+
+CHINESE = {"Accept-Language": "zh-CN"}
+EDGE = {"X-Forwarded-Prefix": "/edge"}
+
+
+def nav_links(page: str) -> list[tuple[str, str]]:
+    """The top bar's app links: (href, title), in order."""
+    nav = page.split('<nav class="nav"', 1)[1].split("</nav>", 1)[0]
+    return re.findall(r'href="([^"]*)"[^>]*>([^<]*)</a>', nav)
+
+
+def test_the_chrome_follows_the_language_each_time(site):
+    client = Client(site)
+    english = client.get("/message/").get_data(as_text=True)
+    chinese = client.get("/message/", headers=CHINESE).get_data(as_text=True)
+    again = client.get("/message/").get_data(as_text=True)
+
+    assert [title for _, title in nav_links(english)] == ["Home", "Account", "Todo", "Messages"]
+    assert [title for _, title in nav_links(chinese)][2:] == ["待办", "留言"]
+    assert nav_links(again) == nav_links(english)
+    assert '<html lang="zh-CN">' in chinese and '<html lang="en">' in again
+    assert 'lang="zh-CN" aria-pressed="true">中文' in chinese
+    assert 'lang="en" aria-pressed="true">English' in again
+
+
+def test_the_chrome_follows_the_path_the_site_is_served_under(databases):
+    site = create_test_site(databases, PROXY_FIX_X_PREFIX=1)
+    client = Client(site)
+    behind_proxy = client.get("/message/", headers=EDGE).get_data(as_text=True)
+    direct = client.get("/message/").get_data(as_text=True)
+
+    assert [href for href, _ in nav_links(behind_proxy)] == [
+        "/edge/",
+        "/edge/auth/",
+        "/edge/todo/",
+        "/edge/message/",
+    ]
+    assert [href for href, _ in nav_links(direct)] == ["/", "/auth/", "/todo/", "/message/"]
+    assert 'action="/edge/message/language"' in behind_proxy
+    assert 'action="/message/language"' in direct
+
+
+def test_only_the_current_apps_link_is_marked_current(site):
+    page = Client(site).get("/message/").get_data(as_text=True)
+    current = re.findall(r'href="([^"]*)"\s+aria-current="page"', page)
+    assert current == ["/message/"]
+
+
+def test_template_translations_escape_what_goes_in(site):
+    app = mounted_app(site, "message")
+    source = (
+        "{{ _('Log out') }}|{{ _('Hi %(name)s', name=name) }}|"
+        "{{ ngettext('%(num)d message', '%(num)d messages', 3) }}"
+    )
+    with app.test_request_context("/", headers=CHINESE):
+        chinese = render_template_string(source, name="<b>Bo</b>")
+    with app.test_request_context("/"):
+        english = render_template_string(source, name="<b>Bo</b>")
+
+    assert chinese.split("|")[0] == "退出登录"
+    assert chinese.split("|")[1] == "Hi &lt;b&gt;Bo&lt;/b&gt;"
+    assert "3" in chinese.split("|")[2] and "messages" not in chinese
+    assert english == "Log out|Hi &lt;b&gt;Bo&lt;/b&gt;|3 messages"
