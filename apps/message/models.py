@@ -82,13 +82,13 @@ class MessageChange(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utc_now)
 
 
-def format_timestamp(moment: datetime) -> str:
+def format_timestamp(moment: datetime, locale: str | None = None) -> str:
     """A short, unambiguous time in the reader's language: ``Nov 21, 2025 19:48 UTC``.
 
     message.js writes the same with ``Intl.DateTimeFormat`` for live messages.
     """
     moment = moment.astimezone(UTC)
-    return f"{medium_date(moment.date())} {moment:%H:%M} UTC"
+    return f"{medium_date(moment.date(), locale)} {moment:%H:%M} UTC"
 
 
 def begin_change() -> None:

@@ -17,15 +17,16 @@ from sqlalchemy import select
 from apps.common.db import MAX_ROW_ID
 from apps.common.identity import login_required
 from apps.common.metrics import OPEN_STREAMS
+from apps.common.rowurl import RowUrl
 
 from .board import MessagePage
 from .board import find_page
 from .budget import stream_budget
 from .forms import MessageForm
+from .listing import list_rows
 from .models import Message
 from .models import db
 from .models import delete_message
-from .models import format_timestamp
 from .models import post_message
 from .shutdown import STOPPING
 from .stream import STREAM_HEADERS
@@ -34,7 +35,6 @@ from .stream import missed_events
 from .stream import resume_point
 
 bp = Blueprint("message", __name__)
-bp.add_app_template_filter(format_timestamp, "timestamp")
 
 SEARCH_MAX_LENGTH = 200
 
@@ -70,10 +70,17 @@ def render_board(form: MessageForm, status: int = 200) -> tuple[str, int]:
     """The board page with the post form; a form with errors comes back as a 400."""
     query = search_query()
     page = find_page(requested_page(), query)
+    reader_id = g.user.id if g.user else None
+    delete = None
+    if reader_id is not None:
+        # The delete buttons on your own messages come back to this page and search.
+        back = {"page": page.number if page.number > 1 else None, "q": query or None}
+        delete = RowUrl(".delete", "message_id", **back)
     html = render_template(
         "message/index.html",
         form=form,
         page=page,
+        rows=list_rows(page.messages, reader_id, delete),
         query=query,
         stream_url=stream_url(page, query),
         max_search_length=SEARCH_MAX_LENGTH,

@@ -15,6 +15,7 @@ from datetime import date
 
 from sqlalchemy import Row
 
+from apps.common.i18n import current_locale
 from apps.common.i18n import medium_date
 from apps.common.i18n import page_translations
 from apps.common.rowurl import RowUrl
@@ -50,32 +51,27 @@ def due_badge(due: date | None, done: bool, today: date) -> str | None:
 def list_rows(todos: list[Row], today: date, filter_value: str | None) -> list[TodoRow]:
     """The rows of the list page, in the order of ``todos``."""
     gettext = page_translations().gettext
+    # Each sentence translated once for the page, then completed per row.
+    reopen, complete = gettext("Reopen “%(title)s”"), gettext("Complete “%(title)s”")
+    edit_label, delete_label = gettext("Edit “%(title)s”"), gettext("Delete “%(title)s”")
+    due_on, locale = gettext("Due %(date)s"), current_locale()
     toggle = RowUrl("todo.toggle", "todo_id", show=filter_value)
     edit = RowUrl("todo.edit", "todo_id")
     delete = RowUrl("todo.delete", "todo_id", show=filter_value)
-
-    def due_text(due: date) -> str:
-        """``Due Dec 1, 2026`` in the reader's language."""
-        return gettext("Due %(date)s") % {"date": medium_date(due)}
-
     rows = []
     for todo in todos:
         words = {"title": todo.title}
-        if todo.done:
-            check_label = gettext("Reopen “%(title)s”") % words
-        else:
-            check_label = gettext("Complete “%(title)s”") % words
         rows.append(
             TodoRow(
                 id=todo.id,
                 title=todo.title,
                 done=todo.done,
                 due_iso=todo.due.isoformat() if todo.due else None,
-                due_text=due_text(todo.due) if todo.due else None,
+                due_text=due_on % {"date": medium_date(todo.due, locale)} if todo.due else None,
                 badge=due_badge(todo.due, todo.done, today),
-                check_label=check_label,
-                edit_label=gettext("Edit “%(title)s”") % words,
-                delete_label=gettext("Delete “%(title)s”") % words,
+                check_label=(reopen if todo.done else complete) % words,
+                edit_label=edit_label % words,
+                delete_label=delete_label % words,
                 toggle_url=toggle(todo.id),
                 edit_url=edit(todo.id),
                 delete_url=delete(todo.id),
