@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass
 
 from sqlalchemy import ColumnElement
 from sqlalchemy import Row
+from sqlalchemy import Select
 from sqlalchemy import and_
+from sqlalchemy import bindparam
 from sqlalchemy import func
 from sqlalchemy import or_
 from sqlalchemy import select
@@ -27,7 +30,8 @@ SEARCH_MAX_WORDS = 10
 class MessagePage:
     """One page of the board: its messages, where it sits, and the newest change so far."""
 
-    # Read-only rows with the columns of Message: a page has nothing to change.
+    # Read-only rows (id, author_id, author_name, content, created_at): a page has
+    # nothing to change.
     messages: list[Row]
     number: int
     total_pages: int
@@ -63,19 +67,45 @@ def find_page(number: int, query: str = "") -> MessagePage:
     Two statements: the count and the newest change id in one (the same snapshot, so
     the page's count and its stream agree), then the page itself, as plain rows.
     """
-    condition = search_condition(query)
-    newest_change = select(func.coalesce(func.max(MessageChange.id), 0)).scalar_subquery()
-    count = select(func.count(), newest_change).select_from(Message).where(condition)
+    count, newest_first = board_statements(query)
     with read_only_connection(db) as connection:
         total, newest_change_id = connection.execute(count).one()
         total_pages = max(1, math.ceil(total / PAGE_SIZE))
         number = min(max(number, 1), total_pages)
-        statement = (
-            select(*Message.__table__.columns)
-            .where(condition)
-            .order_by(Message.id.desc())
-            .offset((number - 1) * PAGE_SIZE)
-            .limit(PAGE_SIZE)
-        )
-        messages = list(connection.execute(statement))
+        window = {"offset": (number - 1) * PAGE_SIZE, "limit": PAGE_SIZE}
+        messages = list(connection.execute(newest_first, window))
     return MessagePage(messages, number, total_pages, total, newest_change_id)
+
+
+def board_statements(query: str) -> tuple[Select, Select]:
+    """The count and the newest-first list for ``query``; the unsearched board's are kept."""
+    if not query:
+        return unsearched_board_statements()
+    return statements_where(search_condition(query))
+
+
+@functools.cache
+def unsearched_board_statements() -> tuple[Select, Select]:
+    """The statements of the board everyone reads, built once per process.
+
+    Building them cost more than running them; and the same statement object each
+    time (the page's window goes in as parameters) spares SQLAlchemy from matching a
+    new statement's columns to its cached compilation.
+    """
+    return statements_where(true())
+
+
+def statements_where(condition: ColumnElement[bool]) -> tuple[Select, Select]:
+    """The count (with the newest change id) and the newest-first list of messages."""
+    newest_change = select(func.coalesce(func.max(MessageChange.id), 0)).scalar_subquery()
+    count = select(func.count(), newest_change).select_from(Message).where(condition)
+    newest_first = (
+        select(
+            Message.id, Message.author_id, Message.author_name, Message.content, Message.created_at
+        )
+        .where(condition)
+        .order_by(Message.id.desc())
+        .offset(bindparam("offset"))
+        .limit(bindparam("limit"))
+    )
+    return count, newest_first

@@ -33,16 +33,21 @@ class MessageRow:
 def list_rows(
     messages: list[Row], reader_id: int | None, delete: RowUrl | None
 ) -> list[MessageRow]:
-    """One board page's rows; ``delete`` builds the delete URLs of the reader's own."""
+    """The rows of a page from ``find_page`` (id, author id and name, content, time);
+    ``delete`` builds the delete URLs of the reader's own messages."""
     locale = current_locale()
-    return [
-        MessageRow(
-            id=message.id,
-            author_name=message.author_name,
-            content=message.content,
-            created_iso=message.created_at.isoformat(),
-            created_text=format_timestamp(message.created_at, locale),
-            delete_url=delete(message.id) if delete and message.author_id == reader_id else None,
+    rows = []
+    # Unpacked once: each attribute read on a SQLAlchemy Row is a lookup by name.
+    for message_id, author_id, author_name, content, created_at in messages:
+        own = delete is not None and author_id == reader_id
+        rows.append(
+            MessageRow(
+                id=message_id,
+                author_name=author_name,
+                content=content,
+                created_iso=created_at.isoformat(),
+                created_text=format_timestamp(created_at, locale),
+                delete_url=delete(message_id) if own else None,
+            )
         )
-        for message in messages
-    ]
+    return rows

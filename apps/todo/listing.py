@@ -49,7 +49,7 @@ def due_badge(due: date | None, done: bool, today: date) -> str | None:
 
 
 def list_rows(todos: list[Row], today: date, filter_value: str | None) -> list[TodoRow]:
-    """The rows of the list page, in the order of ``todos``."""
+    """The rows of the list page, from ``user_todos``'s rows (id, title, due, done)."""
     gettext = page_translations().gettext
     # Each sentence translated once for the page, then completed per row.
     reopen, complete = gettext("Reopen “%(title)s”"), gettext("Complete “%(title)s”")
@@ -59,22 +59,23 @@ def list_rows(todos: list[Row], today: date, filter_value: str | None) -> list[T
     edit = RowUrl("todo.edit", "todo_id")
     delete = RowUrl("todo.delete", "todo_id", show=filter_value)
     rows = []
-    for todo in todos:
-        words = {"title": todo.title}
+    # Unpacked once: each attribute read on a SQLAlchemy Row is a lookup by name.
+    for todo_id, title, due, done in todos:
+        words = {"title": title}
         rows.append(
             TodoRow(
-                id=todo.id,
-                title=todo.title,
-                done=todo.done,
-                due_iso=todo.due.isoformat() if todo.due else None,
-                due_text=due_on % {"date": medium_date(todo.due, locale)} if todo.due else None,
-                badge=due_badge(todo.due, todo.done, today),
-                check_label=(reopen if todo.done else complete) % words,
+                id=todo_id,
+                title=title,
+                done=done,
+                due_iso=due.isoformat() if due else None,
+                due_text=due_on % {"date": medium_date(due, locale)} if due else None,
+                badge=due_badge(due, done, today),
+                check_label=(reopen if done else complete) % words,
                 edit_label=edit_label % words,
                 delete_label=delete_label % words,
-                toggle_url=toggle(todo.id),
-                edit_url=edit(todo.id),
-                delete_url=delete(todo.id),
+                toggle_url=toggle(todo_id),
+                edit_url=edit(todo_id),
+                delete_url=delete(todo_id),
             )
         )
     return rows
