@@ -1,4 +1,5 @@
-"""Each process's connection pool per app: FLASK_DATABASE_POOL_SIZE and _MAX_OVERFLOW."""
+"""Each process's connection pool per app: pinged on a server, FLASK_DATABASE_POOL_SIZE and
+_MAX_OVERFLOW."""
 
 from sqlalchemy import text
 
@@ -42,10 +43,21 @@ def test_a_sqlite_file_ignores_the_budget_and_still_works(databases, monkeypatch
     monkeypatch.setenv("FLASK_DATABASE_POOL_SIZE", "1")
     url = f"sqlite:///{databases.folder / 'todo.sqlite'}"
     app, _pool = todo_engine_pool({"SQLALCHEMY_DATABASE_URI": url})
-    assert "pool_size" not in app.config["SQLALCHEMY_ENGINE_OPTIONS"]
+    # A file never hangs up: no ping before each use.
+    assert app.config["SQLALCHEMY_ENGINE_OPTIONS"] == {}
     with app.app_context():
         assert db.session.execute(text("SELECT 1")).scalar() == 1
         db.session.remove()
+
+
+def test_an_explicit_engine_option_wins_over_the_ping():
+    app, _pool = todo_engine_pool(
+        {
+            "SQLALCHEMY_DATABASE_URI": SERVER_URL,
+            "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": False},
+        }
+    )
+    assert app.config["SQLALCHEMY_ENGINE_OPTIONS"] == {"pool_pre_ping": False}
 
 
 def test_the_budget_applies_to_the_database_the_tests_run_on(databases):
