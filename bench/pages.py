@@ -2,11 +2,12 @@
 
     python bench/pages.py [--seconds 5] [--rounds 3] [--connections 32]
 
-Starts gunicorn (gthread, 2 workers x 4 threads) twice, once with the plain app
-(``bench/plain_app.py``) and once with ``dispatcher:application`` on fresh SQLite
-files, seeds a user with 20 todos and 20 messages, then loads each page in turn with
-``wrk -t2 -c32 -d5s``, round after round (interleaved, so a busy moment of the
-machine hits every page alike). Prints each page's median rate, its ratio to the
+Starts gunicorn (gthread, 2 workers x 4 threads) three times: with the plain app
+(``bench/plain_app.py``), with ``dispatcher:application`` on fresh SQLite files, and
+with the same site plus two empty pages (``bench/floor_site.py``, what a page costs
+before it shows anything). Seeds a user with 20 todos and 20 messages, then loads
+each page in turn with ``wrk -t2 -c32 -d5s``, round after round (interleaved, so a
+busy moment of the machine hits every page alike). Prints each page's median rate, its ratio to the
 hello of the same round (median over rounds) and the SQL statements it sends.
 Nothing here is a test: rates vary with the machine; the ratios are what to compare.
 """
@@ -38,6 +39,11 @@ PAGES = {
     "/message/ logged in, 20 messages": ("/message/", True),
     "/healthz": ("/healthz", False),
 }
+# The same machinery with nothing to show (bench/floor_site.py), on its own server.
+EMPTY_PAGES = {
+    "empty page, anonymous": ("/bench/empty", False),
+    "empty page, logged in": ("/todo/bench/empty", True),
+}
 
 
 def seed(environment: dict[str, str]) -> dict:
@@ -53,18 +59,24 @@ def seed(environment: dict[str, str]) -> dict:
     return json.loads(output)
 
 
-def check_pages(site_url: str, cookie: str) -> None:
+def check_pages(servers: dict[str, Served], cookie: str) -> None:
     """Every page answers 200 with its rows: a cookie the site refused would time a redirect."""
-    expected = {"/todo/": "Todo number 19", "/message/": "Message number 19"}
-    for path, logged_in in PAGES.values():
-        headers = {"Cookie": cookie} if logged_in else {}
-        request = urllib.request.Request(site_url + path, headers=headers)
-        with urllib.request.urlopen(request, timeout=120) as response:
-            body = response.read().decode()
-            if response.status != 200 or response.url != site_url + path:
-                raise SystemExit(f"{path} answered {response.status} at {response.url}")
-        if expected.get(path, "") not in body:
-            raise SystemExit(f"{path} does not show {expected[path]!r}")
+    expected = {
+        "/todo/": "Todo number 19",
+        "/message/": "Message number 19",
+        "/todo/bench/empty": "empty for bench",
+    }
+    for server, pages in (("site", PAGES), ("floor", EMPTY_PAGES)):
+        base = servers[server].url
+        for path, logged_in in pages.values():
+            headers = {"Cookie": cookie} if logged_in else {}
+            request = urllib.request.Request(base + path, headers=headers)
+            with urllib.request.urlopen(request, timeout=120) as response:
+                body = response.read().decode()
+                if response.status != 200 or response.url != base + path:
+                    raise SystemExit(f"{path} answered {response.status} at {response.url}")
+            if expected.get(path, "") not in body:
+                raise SystemExit(f"{path} does not show {expected[path]!r}")
 
 
 @dataclass(frozen=True)
@@ -75,12 +87,13 @@ class Measured:
     cpu_per_request: float
 
 
-def measure_round(hello: Served, site: Served, cookie: str, arguments) -> dict[str, Measured]:
-    """One measurement per target: the hello first, then every page of the site."""
+def measure_round(servers: dict[str, Served], cookie: str, arguments) -> dict[str, Measured]:
+    """One measurement per target: the hello first, then every page, then the empty ones."""
     measured = {}
-    targets = {HELLO: (hello, "/", {})}
-    for label, (path, logged_in) in PAGES.items():
-        targets[label] = (site, path, {"Cookie": cookie} if logged_in else {})
+    targets = {HELLO: (servers["hello"], "/", {})}
+    for server, pages in (("site", PAGES), ("floor", EMPTY_PAGES)):
+        for label, (path, logged_in) in pages.items():
+            targets[label] = (servers[server], path, {"Cookie": cookie} if logged_in else {})
     for label, (server, path, headers) in targets.items():
         cpu_before = server.cpu_seconds()
         load_spec = load.Load(server.url + path, headers, arguments.connections, arguments.seconds)
@@ -101,14 +114,14 @@ def report(rounds: list[dict[str, Measured]], statements: dict[str, int]) -> Non
     """The table: medians of the rates, of the ratios to the same round's hello, of CPU."""
     print("| page | req/s | ratio to hello | server CPU per request | CPU ratio | SQL statements |")
     print("|---|---|---|---|---|---|")
-    for label in [HELLO, *PAGES]:
+    for label in [HELLO, *PAGES, *EMPTY_PAGES]:
         rate = statistics.median(each[label].rate for each in rounds)
         ratio = statistics.median(each[label].rate / each[HELLO].rate for each in rounds)
         cpu = statistics.median(each[label].cpu_per_request for each in rounds)
         cpu_ratio = statistics.median(
             each[HELLO].cpu_per_request / each[label].cpu_per_request for each in rounds
         )
-        count = "" if label == HELLO else statements[label]
+        count = statements.get(label, "")
         print(
             f"| {label} | {rate:,.0f} | {ratio:.2f} | {cpu * 1000:.2f} ms "
             f"| {cpu_ratio:.2f} | {count} |"
@@ -129,15 +142,17 @@ def main() -> None:
         with (
             gunicorn("bench.plain_app:app", environment) as hello,
             gunicorn("dispatcher:application", environment) as site,
+            gunicorn("bench.floor_site:application", environment) as floor,
         ):
-            check_pages(site.url, seeded["cookie"])
+            servers = {"hello": hello, "site": site, "floor": floor}
+            check_pages(servers, seeded["cookie"])
             warm_up = argparse.Namespace(**{**vars(arguments), "seconds": 1})
             print("warming up", file=sys.stderr)
-            measure_round(hello, site, seeded["cookie"], warm_up)
+            measure_round(servers, seeded["cookie"], warm_up)
             rounds = []
             for number in range(1, arguments.rounds + 1):
                 print(f"round {number}", file=sys.stderr)
-                rounds.append(measure_round(hello, site, seeded["cookie"], arguments))
+                rounds.append(measure_round(servers, seeded["cookie"], arguments))
     report(rounds, seeded["statements"])
 
 
