@@ -199,8 +199,4 @@ def init_i18n(app: Flask) -> None:
     Babel(app, locale_selector=select_locale)
     app.context_processor(template_translations)
     app.register_blueprint(language)
-    app.jinja_env.globals.update(
-        languages=LANGUAGES,
-        language_tag=language_tag,
-        current_page=current_page,
-    )
+    app.jinja_env.globals["current_page"] = current_page
