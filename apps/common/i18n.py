@@ -13,6 +13,7 @@ from datetime import date
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from babel import Locale
 from babel.dates import format_date
 from babel.support import Translations
 from flask import Blueprint
@@ -45,14 +46,25 @@ SHARED_TRANSLATIONS = Path(__file__).resolve().with_name("translations")
 language = Blueprint("language", __name__)
 
 
-def select_locale() -> str | None:
+def select_locale() -> Locale | None:
     """The session's choice, else the best match for the browser's languages."""
     if not has_request_context():
         return None
     chosen = session.get(LOCALE_KEY)
-    if chosen in LANGUAGES:
-        return chosen
-    return request.accept_languages.best_match(LANGUAGES, default="en")
+    if chosen not in LANGUAGES:
+        chosen = request.accept_languages.best_match(LANGUAGES, default="en")
+    return parsed_locale(chosen)
+
+
+@functools.cache
+def parsed_locale(code: str) -> Locale:
+    """Babel's ``Locale`` for one of ``LANGUAGES``, parsed once per process.
+
+    Flask-Babel parses the selector's answer on every request, and parsing ``zh_CN``
+    (which Babel resolves to ``zh_Hans_CN`` through its locale files) took 0.1 to 0.3 ms
+    of each Chinese page; a ``Locale`` is passed through as it is.
+    """
+    return Locale.parse(code)
 
 
 def page_translations() -> Translations:
