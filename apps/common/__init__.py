@@ -10,7 +10,6 @@ from flask import Flask
 from .chrome import page_chrome
 from .config import instance_path
 from .config import load_config
-from .csrf import csrf_token
 from .errors import register_error_pages
 from .favicon import favicon
 from .i18n import init_i18n
@@ -56,7 +55,6 @@ def create_flask_app(import_name: str, name: str, test_config: dict[str, Any] | 
     app.wsgi_app = with_security_headers(app)  # type: ignore[method-assign]
     register_error_pages(app)
     app.jinja_env.globals.update(
-        csrf_token=csrf_token,
         page_chrome=page_chrome,
         url_for_app=url_for_app,
         mount_table=mount_table,

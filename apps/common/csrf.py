@@ -8,6 +8,7 @@ counts, for as long as that key stays in ``SECRET_KEY_FALLBACKS``.
 
 from __future__ import annotations
 
+from flask import Flask
 from flask import current_app
 from flask import g
 from flask import request
@@ -48,8 +49,23 @@ def token_error(token: str | None) -> str | None:
     return reason
 
 
+def template_csrf_token() -> dict[str, object]:
+    """A context processor: templates' ``csrf_token`` is ``csrf_token`` above."""
+    return {"csrf_token": csrf_token}
+
+
 class RotatingCSRFProtect(CSRFProtect):
     """Flask-WTF's ``CSRFProtect``, with the token check trying the fallback keys."""
+
+    def init_app(self, app: Flask) -> None:
+        """Flask-WTF's set-up, then templates get the ``csrf_token`` that reads ``g`` first.
+
+        Flask-WTF hands templates its own function twice: as a Jinja global and through
+        a context processor, which a later one overrides.
+        """
+        super().init_app(app)
+        app.jinja_env.globals["csrf_token"] = csrf_token
+        app.context_processor(template_csrf_token)
 
     def protect(self, apply_exemptions: bool = False) -> None:
         """Validate CSRF on the current request, as Flask-WTF does."""

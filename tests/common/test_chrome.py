@@ -1,5 +1,7 @@
-"""The page chrome, kept per language and path, and the templates' translation functions."""
+"""What every page's template is given: the chrome, kept per language and path, the
+translation functions and the CSRF token."""
 
+import importlib
 import re
 
 from flask import render_template_string
@@ -7,6 +9,7 @@ from werkzeug.test import Client
 
 from tests.conftest import create_test_site
 from tests.conftest import mounted_app
+from tests.conftest import registered_client
 
 CHINESE = {"Accept-Language": "zh-CN"}
 EDGE = {"X-Forwarded-Prefix": "/edge"}
@@ -70,3 +73,24 @@ def test_template_translations_escape_what_goes_in(site):
     assert chinese.split("|")[1] == "Hi &lt;b&gt;Bo&lt;/b&gt;"
     assert "3" in chinese.split("|")[2] and "messages" not in chinese
     assert english == "Log out|Hi &lt;b&gt;Bo&lt;/b&gt;|3 messages"
+
+
+def test_a_page_signs_its_csrf_token_once(site, monkeypatch):
+    client = registered_client(site, "sam")
+    # The module, not the CSRFProtect object apps.common exports under the same name.
+    csrf_module = importlib.import_module("apps.common.csrf")
+    signed = []
+    generate = csrf_module.generate_csrf
+
+    def counting_generate():
+        signed.append(1)
+        return generate()
+
+    monkeypatch.setattr(csrf_module, "generate_csrf", counting_generate)
+    page = client.get("/message/").get_data(as_text=True)
+    # The log-out button and the language switcher both carry it, and the board's
+    # live updates get it for the delete buttons they draw.
+    tokens = re.findall(r'name="csrf_token" value="([^"]+)"', page)
+    tokens += re.findall(r'data-csrf-token="([^"]+)"', page)
+    assert len(tokens) == 3 and len(set(tokens)) == 1
+    assert signed == [1]
