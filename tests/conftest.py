@@ -265,12 +265,32 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
+def files_read_whole(app: Any) -> Any:
+    """``app`` with files (the static ones) read whole and closed as soon as they are sent.
+
+    Werkzeug's development server drains the socket after a response and only then
+    closes the response; when the browser resets the connection during that drain,
+    the close is skipped and the open static file leaks (a ``ResourceWarning``, which
+    the suite turns into an error). ``wsgi.file_wrapper`` is the server's to give.
+    """
+
+    def read_whole(file: Any, buffer_size: int = 8192) -> list[bytes]:
+        with file:
+            return [file.read()]
+
+    def with_whole_files(environ: dict[str, Any], start_response: Any) -> Any:
+        environ["wsgi.file_wrapper"] = read_whole
+        return app(environ, start_response)
+
+    return with_whole_files
+
+
 class LiveServer:
     """The whole site served by Werkzeug's threaded server on a free loopback port."""
 
     def __init__(self, site: Flask) -> None:
         self.site = site
-        self.server = make_server("127.0.0.1", 0, site, threaded=True)
+        self.server = make_server("127.0.0.1", 0, files_read_whole(site), threaded=True)
         self.url = f"http://127.0.0.1:{self.server.server_port}"
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
         self.threads_before = set(threading.enumerate())
