@@ -7,8 +7,9 @@ Starts gunicorn (gthread, 2 workers x 4 threads) three times: with the plain app
 with the same site plus two empty pages (``bench/floor_site.py``, what a page costs
 before it shows anything). Seeds a user with 20 todos and 20 messages, then loads
 each page in turn with ``wrk -t2 -c32 -d5s``, round after round (interleaved, so a
-busy moment of the machine hits every page alike). Prints each page's median rate, its ratio to the
-hello of the same round (median over rounds) and the SQL statements it sends.
+busy moment of the machine hits every page alike). Prints each page's median rate,
+its ratio to the hello of the same round (median over rounds) and the SQL statements
+it sends.
 Nothing here is a test: rates vary with the machine; the ratios are what to compare.
 """
 
@@ -59,6 +60,15 @@ def seed(environment: dict[str, str]) -> dict:
     return json.loads(output)
 
 
+def page_targets(servers: dict[str, Served], cookie: str) -> dict[str, tuple[Served, str, dict]]:
+    """Every page by label: the server showing it, its path, and its request headers."""
+    targets = {}
+    for server, pages in (("site", PAGES), ("floor", EMPTY_PAGES)):
+        for label, (path, logged_in) in pages.items():
+            targets[label] = (servers[server], path, {"Cookie": cookie} if logged_in else {})
+    return targets
+
+
 def check_pages(servers: dict[str, Served], cookie: str) -> None:
     """Every page answers 200 with its rows: a cookie the site refused would time a redirect."""
     expected = {
@@ -66,17 +76,14 @@ def check_pages(servers: dict[str, Served], cookie: str) -> None:
         "/message/": "Message number 19",
         "/todo/bench/empty": "empty for bench",
     }
-    for server, pages in (("site", PAGES), ("floor", EMPTY_PAGES)):
-        base = servers[server].url
-        for path, logged_in in pages.values():
-            headers = {"Cookie": cookie} if logged_in else {}
-            request = urllib.request.Request(base + path, headers=headers)
-            with urllib.request.urlopen(request, timeout=120) as response:
-                body = response.read().decode()
-                if response.status != 200 or response.url != base + path:
-                    raise SystemExit(f"{path} answered {response.status} at {response.url}")
-            if expected.get(path, "") not in body:
-                raise SystemExit(f"{path} does not show {expected[path]!r}")
+    for server, path, headers in page_targets(servers, cookie).values():
+        request = urllib.request.Request(server.url + path, headers=headers)
+        with urllib.request.urlopen(request, timeout=120) as response:
+            body = response.read().decode()
+            if response.status != 200 or response.url != server.url + path:
+                raise SystemExit(f"{path} answered {response.status} at {response.url}")
+        if expected.get(path, "") not in body:
+            raise SystemExit(f"{path} does not show {expected[path]!r}")
 
 
 @dataclass(frozen=True)
@@ -90,10 +97,7 @@ class Measured:
 def measure_round(servers: dict[str, Served], cookie: str, arguments) -> dict[str, Measured]:
     """One measurement per target: the hello first, then every page, then the empty ones."""
     measured = {}
-    targets = {HELLO: (servers["hello"], "/", {})}
-    for server, pages in (("site", PAGES), ("floor", EMPTY_PAGES)):
-        for label, (path, logged_in) in pages.items():
-            targets[label] = (servers[server], path, {"Cookie": cookie} if logged_in else {})
+    targets = {HELLO: (servers["hello"], "/", {}), **page_targets(servers, cookie)}
     for label, (server, path, headers) in targets.items():
         cpu_before = server.cpu_seconds()
         load_spec = load.Load(server.url + path, headers, arguments.connections, arguments.seconds)
