@@ -87,11 +87,11 @@ def main() -> None:
     with site_environment() as environment:
         register(environment)
         with gunicorn("dispatcher:application", environment) as site:
-            site_url = site.url
-            cookie, form = login_form(site_url)
-            url = site_url + "/auth/login"
+            cookie, form = login_form(site.url)
+            url = site.url + "/auth/login"
             for number in range(1, arguments.rounds + 1):
                 for clients in results:
+                    site.wait_until_idle()
                     result = measure(url, cookie, form, clients, arguments.seconds)
                     results[clients].append(result)
                     print(f"round {number}, {clients} clients: {result}", file=sys.stderr)

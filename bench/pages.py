@@ -99,6 +99,7 @@ def measure_round(servers: dict[str, Served], cookie: str, arguments) -> dict[st
     measured = {}
     targets = {HELLO: (servers["hello"], "/", {}), **page_targets(servers, cookie)}
     for label, (server, path, headers) in targets.items():
+        server.wait_until_idle()
         cpu_before = server.cpu_seconds()
         load_spec = load.Load(server.url + path, headers, arguments.connections, arguments.seconds)
         result = load.run(load_spec)

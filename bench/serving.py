@@ -47,6 +47,24 @@ class Served:
         """User and system CPU time of the master and its workers so far."""
         return cpu_seconds([self.pid, *worker_pids(self.pid)])
 
+    def wait_until_idle(self, quiet: float = 0.2, at_most: float = 5.0) -> None:
+        """Return once the server has used no CPU for ``quiet`` seconds.
+
+        wrk opens all its connections at once, and each gthread worker's main thread
+        races the others to accept them. A worker still finishing the last run's
+        requests wakes late and loses every race: the other worker then holds all the
+        connections, half the cores sit idle and the GIL is passed back and forth
+        across them. Started back to back, runs of a page that reads SQLite fell into
+        that state about half the time, at a third of the rate.
+        """
+        deadline = time.monotonic() + at_most
+        used = self.cpu_seconds()
+        while time.monotonic() < deadline:
+            time.sleep(quiet)
+            used, before = self.cpu_seconds(), used
+            if used == before:
+                return
+
 
 def free_port() -> int:
     """A TCP port on 127.0.0.1 that nothing listens on right now."""
