@@ -19,6 +19,9 @@ BIN = Path(sys.executable).parent
 GUNICORN_SETTINGS = ["--workers", "2", "--worker-class", "gthread", "--threads", "4"]
 PASSWORD = "correct horse battery"
 TICKS = os.sysconf("SC_CLK_TCK")
+# Two workers sharing a run evenly each do about half of it; one doing less than this
+# share held few of wrk's connections (see Served.wait_until_idle).
+LOPSIDED_SHARE = 0.25
 
 
 def worker_pids(master: int) -> list[int]:
@@ -47,6 +50,10 @@ class Served:
         """User and system CPU time of the master and its workers so far."""
         return cpu_seconds([self.pid, *worker_pids(self.pid)])
 
+    def worker_cpu_seconds(self) -> list[float]:
+        """Each worker's user and system CPU time so far, in the order of their pids."""
+        return [cpu_seconds([pid]) for pid in sorted(worker_pids(self.pid))]
+
     def wait_until_idle(self, quiet: float = 0.2, at_most: float = 5.0) -> None:
         """Return once the server has used no CPU for ``quiet`` seconds.
 
@@ -55,7 +62,8 @@ class Served:
         requests wakes late and loses every race: the other worker then holds all the
         connections, half the cores sit idle and the GIL is passed back and forth
         across them. Started back to back, runs of a page that reads SQLite fell into
-        that state about half the time, at a third of the rate.
+        that state about half the time, at a third of the rate. Waiting makes it rare,
+        not impossible: ``is_lopsided`` tells a run that still fell into it.
         """
         deadline = time.monotonic() + at_most
         used = self.cpu_seconds()
@@ -64,6 +72,11 @@ class Served:
             used, before = self.cpu_seconds(), used
             if used == before:
                 return
+
+
+def is_lopsided(worker_cpu: list[float]) -> bool:
+    """Whether one worker did almost none of a run's work (it held almost no connection)."""
+    return len(worker_cpu) > 1 and min(worker_cpu) < LOPSIDED_SHARE * sum(worker_cpu)
 
 
 def free_port() -> int:
