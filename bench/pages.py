@@ -7,7 +7,8 @@ Starts gunicorn (gthread, 2 workers x 4 threads) three times: with the plain app
 with the same site plus two empty pages (``bench/floor_site.py``, what a page costs
 before it shows anything). Seeds a user with 20 todos and 20 messages, then loads
 each page in turn with ``wrk -t2 -c32 -d5s``, round after round (interleaved, so a
-busy moment of the machine hits every page alike). Prints each page's median rate,
+busy moment of the machine hits every page alike), each run on an idle server; a run
+that one worker served almost alone is run again. Prints each page's median rate,
 its ratio to the hello of the same round (median over rounds) and the SQL statements
 it sends.
 Nothing here is a test: rates vary with the machine; the ratios are what to compare.
@@ -116,7 +117,7 @@ def measure_once(server: Served, path: str, headers: dict, arguments) -> tuple[M
     cpu = server.cpu_seconds() - cpu_before
     workers = server.worker_cpu_seconds()
     if result.errors:
-        raise SystemExit(f"{path}: {result.errors} failed requests")
+        raise SystemExit(f"{server.url}{path}: {result.errors} failed requests")
     used = [after - before for after, before in zip(workers, workers_before, strict=True)]
     return Measured(result.rate, cpu / (result.rate * arguments.seconds)), is_lopsided(used)
 

@@ -60,10 +60,10 @@ class Served:
         wrk opens all its connections at once, and each gthread worker's main thread
         races the others to accept them. A worker still finishing the last run's
         requests wakes late and loses every race: the other worker then holds all the
-        connections, half the cores sit idle and the GIL is passed back and forth
-        across them. Started back to back, runs of a page that reads SQLite fell into
-        that state about half the time, at a third of the rate. Waiting makes it rare,
-        not impossible: ``is_lopsided`` tells a run that still fell into it.
+        connections and serves the whole run on one core. Started back to back, runs
+        of a page that reads SQLite fell into that state about half the time, at a
+        third of the rate (bench/README.md). Waiting makes it rare, not impossible:
+        ``is_lopsided`` tells a run that still fell into it.
         """
         deadline = time.monotonic() + at_most
         used = self.cpu_seconds()
