@@ -8,7 +8,9 @@ the project sends SQLite's, so counting them would give each database another nu
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from collections.abc import Iterator
+from contextlib import AbstractContextManager
 from contextlib import contextmanager
 from typing import Any
 
@@ -23,13 +25,23 @@ def is_transaction_control(statement: str) -> bool:
     return statement.lstrip().upper().startswith(TRANSACTION_CONTROL)
 
 
-@contextmanager
-def counting_statements() -> Iterator[list[str]]:
+def counting_statements() -> AbstractContextManager[list[str]]:
     """Collect every statement any engine executes inside the ``with`` block."""
+    return collecting(lambda statement: not is_transaction_control(statement))
+
+
+def collecting_begins() -> AbstractContextManager[list[str]]:
+    """Collect the ``BEGIN`` statements (SQLite's; psycopg's are unseen) inside the block."""
+    return collecting(lambda statement: statement.lstrip().upper().startswith("BEGIN"))
+
+
+@contextmanager
+def collecting(keep: Callable[[str], bool]) -> Iterator[list[str]]:
+    """Collect the statements any engine executes inside the block that ``keep`` accepts."""
     statements: list[str] = []
 
     def note(_connection: Any, _cursor: Any, statement: str, *_args: Any) -> None:
-        if not is_transaction_control(statement):
+        if keep(statement):
             statements.append(statement)
 
     event.listen(Engine, "before_cursor_execute", note)

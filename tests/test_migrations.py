@@ -30,6 +30,7 @@ from tests.conftest import ROOT
 from tests.conftest import dispose_engines
 from tests.conftest import free_port
 from tests.conftest import mounted_app
+from tests.sqlcount import collecting_begins
 
 # The tables ``init-db`` made with create_all before migrations existed.
 TABLES_BEFORE_MIGRATIONS = {
@@ -70,6 +71,19 @@ def test_upgrade_creates_every_table_and_its_own_version_table(urls):
         app = mounted_app(site, name)
         expected = set(app.extensions["sqlalchemy"].metadata.tables)
         assert table_names(app) == expected | {f"alembic_version_{name}"}
+
+
+def test_each_migration_on_sqlite_runs_inside_the_write_lock(tmp_path, monkeypatch):
+    # SQLite files whatever the suite's database: the lock is SQLite's.
+    for name in APP_NAMES:
+        monkeypatch.setenv(f"{name.upper()}_DATABASE_URL", f"sqlite:///{tmp_path}/{name}.sqlite")
+    monkeypatch.setenv("FLASK_SECRET_KEY", "migrations test key")
+    with collecting_begins() as begins:
+        result = invoke("db", "upgrade")
+    assert result.exit_code == 0, result.output
+    # Per app: the check for tables made before migrations, then one per revision.
+    assert set(begins) == {"BEGIN IMMEDIATE"}
+    assert len(begins) >= 2 * len(TABLES_BEFORE_MIGRATIONS)
 
 
 def test_current_shows_each_app_behind_then_at_head(urls):

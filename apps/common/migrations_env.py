@@ -17,6 +17,7 @@ from sqlalchemy import MetaData
 from sqlalchemy import inspect
 
 from .db import UTCDateTime
+from .db import begin_with_write_lock
 
 logger = logging.getLogger("alembic.env")
 
@@ -29,6 +30,7 @@ def run_migrations() -> None:
     options.setdefault("render_item", render_utc_datetime)
     metadata = migrate.db.metadata
     with migrate.db.engine.connect() as connection:
+        begin_with_write_lock(connection)
         # Its own transaction: SQLite's DDL runs outside Alembic's, and the stamp must commit.
         with connection.begin():
             adopt_unversioned_database(connection, context.script, metadata, options)

@@ -115,3 +115,24 @@ def test_a_post_takes_the_write_lock_only_in_the_database_of_the_app_it_entered(
     # The user loader read auth's database without a transaction, so without its write
     # lock (read_only_connection); todo's own write took todo's.
     assert begins == {"auth": [], "todo": ["BEGIN IMMEDIATE"]}
+
+
+def test_reads_outside_the_session_send_no_begin_and_pass_no_begin_listener(tmp_path):
+    from apps.common.db import read_only_connection
+    from tests.sqlcount import collecting_begins
+
+    app = counter_app(tmp_path / "reads.sqlite")
+    with app.app_context():
+        db.create_all()
+        with collecting_begins() as begins, read_only_connection(db) as connection:
+            assert connection.execute(text("SELECT count(*) FROM counter")).scalar() == 0
+        with collecting_begins() as session_begins:
+            db.session.execute(text("SELECT count(*) FROM counter"))
+            db.session.rollback()
+        # A begin listener on the engine would send every statement of it, these reads
+        # included, through SQLAlchemy's event dispatch (begin_sqlite_transaction).
+        engine_listens_for_begin = bool(db.engine.dispatch.begin)
+        db.engine.dispose()
+    assert begins == []
+    assert session_begins == ["BEGIN IMMEDIATE"]
+    assert not engine_listens_for_begin
