@@ -17,6 +17,8 @@ from sqlalchemy import select
 from apps.common.db import MAX_ROW_ID
 from apps.common.identity import login_required
 from apps.common.metrics import OPEN_STREAMS
+from apps.common.pagecache import cached_page
+from apps.common.pagecache import rows_key
 from apps.common.rowurl import RowUrl
 
 from .board import MessagePage
@@ -66,17 +68,21 @@ def stream_url(page: MessagePage, query: str) -> str | None:
     return url_for(".stream", last_id=page.newest_change_id)
 
 
-def render_board(form: MessageForm, status: int = 200) -> tuple[str, int]:
-    """The board page with the post form; a form with errors comes back as a 400."""
+def read_board() -> tuple[MessagePage, str]:
+    """The page of messages this request asks for, and its search words."""
     query = search_query()
-    page = find_page(requested_page(), query)
+    return find_page(requested_page(), query), query
+
+
+def render_board(form: MessageForm, page: MessagePage, query: str) -> str:
+    """The board page with the post form."""
     reader_id = g.user.id if g.user else None
     delete = None
     if reader_id is not None:
         # The delete buttons on your own messages come back to this page and search.
         back = {"page": page.number if page.number > 1 else None, "q": query or None}
         delete = RowUrl(".delete", "message_id", **back)
-    html = render_template(
+    return render_template(
         "message/index.html",
         form=form,
         page=page,
@@ -85,13 +91,20 @@ def render_board(form: MessageForm, status: int = 200) -> tuple[str, int]:
         stream_url=stream_url(page, query),
         max_search_length=SEARCH_MAX_LENGTH,
     )
-    return html, status
 
 
 @bp.get("/")
 def index():
     """Newest messages first, 20 a page, optionally searched; anyone can read."""
-    return render_board(MessageForm())
+    page, query = read_board()
+    return cached_page(
+        lambda: render_board(MessageForm(), page, query),
+        rows_key(page.messages),
+        page.number,
+        page.total_pages,
+        page.total,
+        page.newest_change_id,
+    )
 
 
 @bp.post("/")
@@ -100,7 +113,7 @@ def post():
     """Post a message as the logged-in user; bad input re-renders the board with the message."""
     form = MessageForm()
     if not form.validate_on_submit():
-        return render_board(form, status=400)
+        return render_board(form, *read_board()), 400
     post_message(g.user.id, g.user.username, form.content.data)
     db.session.commit()
     flash(_("Your message is on the board."), "success")

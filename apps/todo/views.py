@@ -1,5 +1,7 @@
 """The todo list: show, add, toggle, edit, delete, and clear the done ones."""
 
+from datetime import date
+
 from flask import Blueprint
 from flask import abort
 from flask import flash
@@ -10,10 +12,13 @@ from flask import request
 from flask import url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
+from sqlalchemy import Row
 from sqlalchemy import select
 
 from apps.common.db import MAX_ROW_ID
 from apps.common.identity import login_required
+from apps.common.pagecache import cached_page
+from apps.common.pagecache import rows_key
 
 from .forms import TodoForm
 from .listing import list_rows
@@ -48,29 +53,42 @@ def get_own_todo(todo_id: int) -> Todo:
     return db.one_or_404(select(Todo).filter_by(id=todo_id, user_id=g.user.id))
 
 
-def render_list(form: TodoForm, status: int = 200) -> tuple[str, int]:
-    """The list page with the add form; a form with errors comes back as a 400."""
+def read_list() -> tuple[str, list[Row], dict[str, int]]:
+    """The filter of this request, the user's todos it shows, and the counts by state."""
     show = current_filter()
-    filter_value = None if show == "all" else show
     todos = user_todos(g.user.id, show)
     # The whole list holds its own counts: one statement instead of two.
     counts = count_rows_by_state(todos) if show == "all" else count_by_state(g.user.id)
-    page = render_template(
+    return show, todos, counts
+
+
+def render_list(
+    form: TodoForm, show: str, todos: list[Row], counts: dict[str, int], today: date
+) -> str:
+    """The list page with the add form."""
+    filter_value = None if show == "all" else show
+    return render_template(
         "todo/index.html",
         form=form,
-        todos=list_rows(todos, utc_today(), filter_value),
+        todos=list_rows(todos, today, filter_value),
         counts=counts,
         show=show,
         filter_value=filter_value,
     )
-    return page, status
 
 
 @bp.get("/")
 @login_required
 def index():
     """The user's todos, open ones first, with the add form on top."""
-    return render_list(TodoForm())
+    show, todos, counts = read_list()
+    today = utc_today()
+    return cached_page(
+        lambda: render_list(TodoForm(), show, todos, counts, today),
+        rows_key(todos),
+        tuple(counts.items()),
+        today,
+    )
 
 
 @bp.post("/add")
@@ -79,7 +97,7 @@ def add():
     """Add a todo; bad input re-renders the list with the message."""
     form = TodoForm()
     if not form.validate_on_submit():
-        return render_list(form, status=400)
+        return render_list(form, *read_list(), utc_today()), 400
     db.session.add(Todo(user_id=g.user.id, title=form.title.data, due=form.due.data))
     db.session.commit()
     flash(_("Added “%(title)s”.", title=form.title.data), "success")

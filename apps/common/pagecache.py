@@ -1,0 +1,100 @@
+"""Rendered list pages kept per process, keyed on everything they show.
+
+A list page (the todos, the board) renders the same HTML again and again: between
+two changes only its CSRF token differs from one request to the next. Rendering
+it (the chrome, the form, twenty rows through Jinja and WTForms) cost three times
+what reading its rows did. ``cached_page`` still reads the rows on every request,
+so a page is never stale; it renders only when something it shows is new: the rows,
+the reader, the language, the URL (with its query) or the site path.
+
+The one hole is the CSRF token: the page is rendered with ``TOKEN_SLOT`` wherever a
+token goes, and each request fills in its own. Text on a page is escaped, so a row
+can never write ``<`` and with it the slot; only the template's token fields hold it.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from collections.abc import Callable
+from collections.abc import Hashable
+from collections.abc import Iterable
+from typing import Any
+
+from flask import current_app
+from flask import g
+from flask import request
+from flask import session
+from markupsafe import Markup
+
+from .csrf import csrf_token
+from .i18n import current_locale
+
+TOKEN_SLOT = Markup("<csrf-token>")
+# Pages kept per app and process: a page of twenty rows is about 20 kB.
+MAX_CACHED_PAGES = 256
+# Where Flask keeps flashed messages until a page shows them.
+FLASHES_KEY = "_flashes"
+
+
+class PageCache:
+    """The most recently shown pages of one app, at most ``size``; safe across threads."""
+
+    def __init__(self, size: int = MAX_CACHED_PAGES) -> None:
+        self.size = size
+        self.pages: OrderedDict[Hashable, str] = OrderedDict()
+        self.lock = threading.Lock()
+
+    def get(self, key: Hashable) -> str | None:
+        """The page kept under ``key``, now the most recently used; or None."""
+        with self.lock:
+            page = self.pages.get(key)
+            if page is not None:
+                self.pages.move_to_end(key)
+            return page
+
+    def put(self, key: Hashable, page: str) -> None:
+        """Keep ``page``; past ``size``, the least recently used one goes."""
+        with self.lock:
+            self.pages[key] = page
+            self.pages.move_to_end(key)
+            while len(self.pages) > self.size:
+                self.pages.popitem(last=False)
+
+
+def page_cache() -> PageCache:
+    """The current app's cache, made on first use."""
+    cache = current_app.extensions.get("page_cache")
+    if cache is None:
+        cache = current_app.extensions["page_cache"] = PageCache()
+    return cache
+
+
+def cached_page(render: Callable[[], str], *shown: Hashable) -> str:
+    """``render()``'s page, rendered again only when this request would see another one.
+
+    ``shown`` is what the page shows beyond who reads it, in which language and at
+    which URL: its rows and counts, the day that decides its badges. ``render`` must
+    build the page's forms itself, so that their tokens are rendered as the slot.
+    """
+    if FLASHES_KEY in session:
+        # A flash is shown once: the next request's page will not have it.
+        return render()
+    key = (request.script_root, request.full_path, current_locale(), g.user, shown)
+    token = csrf_token()
+    cache = page_cache()
+    page = cache.get(key)
+    if page is None:
+        g.csrf_token = TOKEN_SLOT
+        try:
+            page = render()
+        finally:
+            g.csrf_token = token
+        cache.put(key, page)
+    return page.replace(TOKEN_SLOT, token)
+
+
+def rows_key(rows: Iterable[Any]) -> tuple[tuple[Any, ...], ...]:
+    """Rows as plain tuples, for ``shown``: two SQLAlchemy Rows compare in Python, and
+    finding a page of twenty rows took longer than copying them."""
+    return tuple(map(tuple, rows))
