@@ -128,19 +128,46 @@ def test_healthz_names_the_app_whose_schema_is_behind_and_the_command(databases)
     assert "python dispatcher.py db upgrade" in response.json["fix"]
 
 
-def test_healthz_asks_each_database_one_select_once_its_schema_was_found_current(site):
+def test_healthz_only_probes_each_database_once_its_schema_was_found_current(site):
     client = Client(site)
     assert client.get("/healthz").status_code == 200
-    statements = {name: [] for name in ("auth", "todo", "message")}
-    for name, seen in statements.items():
+    # The probe's SELECT 1 goes straight to a pooled DBAPI connection (check_database):
+    # SQLAlchemy sees it take the connection, and no statement of its own.
+    checkouts = {name: 0 for name in ("auth", "todo", "message")}
+    statements = {name: [] for name in checkouts}
+    for name in checkouts:
         app = mounted_app(site, name)
         with app.app_context():
             engine = app.extensions["sqlalchemy"].engine
 
-        def record(conn, cursor, statement, *args, seen=seen):
-            if not statement.startswith(("BEGIN", "ROLLBACK", "COMMIT")):
-                seen.append(statement)
+        def count_checkout(*args, name=name):
+            checkouts[name] += 1
 
+        def record(conn, cursor, statement, *args, seen=statements[name]):
+            seen.append(statement)
+
+        event.listen(engine, "checkout", count_checkout)
         event.listen(engine, "before_cursor_execute", record)
     assert client.get("/healthz").status_code == 200
-    assert statements == {name: ["SELECT 1"] for name in statements}
+    assert checkouts == {name: 1 for name in checkouts}
+    assert statements == {name: [] for name in statements}
+
+
+def test_healthz_reports_a_broken_pooled_connection_once_then_opens_a_new_one(site, caplog):
+    client = Client(site)
+    assert client.get("/healthz").status_code == 200
+    todo = mounted_app(site, "todo")
+    with todo.app_context():
+        engine = todo.extensions["sqlalchemy"].engine
+
+    def break_connection(dbapi_connection, *args):
+        # Closed under the pool, as a restarted database server would leave it.
+        dbapi_connection.close()
+
+    event.listen(engine, "checkout", break_connection, once=True)
+    response = client.get("/healthz")
+    assert response.status_code == 503
+    assert response.json["apps"]["todo"] == "unavailable"
+    assert client.get("/healthz").status_code == 200
+    # Invalidated, not handed back: the pool never tried to reset the broken connection.
+    assert [record.message for record in caplog.records if record.levelname == "ERROR"] == []
