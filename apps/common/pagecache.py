@@ -1,11 +1,12 @@
-"""Rendered list pages kept per process, keyed on everything they show.
+"""Rendered pages kept per process, keyed on everything they show.
 
-A list page (the todos, the board) renders the same HTML again and again: between
-two changes only its CSRF token differs from one request to the next. Rendering
-it (the chrome, the form, twenty rows through Jinja and WTForms) cost three times
-what reading its rows did. ``cached_page`` still reads the rows on every request,
-so a page is never stale; it renders only when something it shows is new: the rows,
-the reader, the language, the URL (with its query) or the site path.
+The pages people read most (the landing page, the todo list, the board) render the
+same HTML again and again: between two changes only the CSRF token differs from one
+request to the next. Rendering (the chrome, the forms, twenty rows through Jinja and
+WTForms) cost three times what reading the rows did. ``cached_page`` leaves the
+reading to the view on every request, so a page is never stale; it renders only when
+something the page shows is new: its rows or numbers, the reader, the language, the
+URL (with its query) or the path the site is served under.
 
 The one hole is the CSRF token: the page is rendered with ``TOKEN_SLOT`` wherever a
 token goes, and each request fills in its own. Text on a page is escaped, so a row

@@ -6,6 +6,7 @@ from flask import render_template
 from flask import session
 
 from apps.common.mounts import mount_table
+from apps.common.pagecache import cached_page
 from apps.common.schemagate import not_ready_message
 
 from .dashboard import check_health
@@ -22,10 +23,15 @@ def index():
     """What each mounted app does for the user; a logged-in user also sees the numbers."""
     mounts = [mount for mount in mount_table().values() if mount.name != "portal"]
     if g.user is None:
-        return render_template("portal/index.html", mounts=mounts)
+        return cached_page(lambda: render_template("portal/index.html", mounts=mounts))
     first_visit = bool(session.pop(NEW_ACCOUNT_KEY, False))
-    return render_template(
-        "portal/index.html", mounts=mounts, counts=gather_counts(), first_visit=first_visit
+    counts = gather_counts()
+    return cached_page(
+        lambda: render_template(
+            "portal/index.html", mounts=mounts, counts=counts, first_visit=first_visit
+        ),
+        tuple(counts.items()),
+        first_visit,
     )
 
 

@@ -22,16 +22,16 @@ TOKEN = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 
 @pytest.fixture
 def renders(site):
-    """The names of the templates the todo and message apps render, as they render them."""
+    """The names of the templates the site's apps render, as they render them."""
     rendered = []
 
     def note(sender, template, context, **extra):
         rendered.append(template.name)
 
-    for name in ("todo", "message"):
+    for name in ("portal", "todo", "message"):
         template_rendered.connect(note, mounted_app(site, name))
     yield rendered
-    for name in ("todo", "message"):
+    for name in ("portal", "todo", "message"):
         template_rendered.disconnect(note, mounted_app(site, name))
 
 
@@ -98,6 +98,19 @@ def test_a_message_from_anyone_renders_the_board_again(site):
     page_of(sam, "/message/")
     ann.post("/message/", data={"content": "Ann was here"})
     assert "Ann was here" in page_of(sam, "/message/")
+
+
+def test_the_landing_page_renders_again_for_new_numbers_and_a_new_account(site, renders):
+    for visitor in (Client(site), Client(site)):
+        assert "One account, 3 apps" in page_of(visitor, "/")
+    assert renders == ["portal/index.html"]
+
+    sam = registered_client(site, "sam")
+    assert "<h1>Welcome, sam</h1>" in page_of(sam, "/")
+    assert "<h1>Welcome back, sam</h1>" in page_of(sam, "/")
+    assert re.search(r"<dt>Users</dt>\s*<dd>1</dd>", page_of(sam, "/"))
+    registered_client(site, "ann")
+    assert re.search(r"<dt>Users</dt>\s*<dd>2</dd>", page_of(sam, "/"))
 
 
 def test_the_day_decides_the_badges_of_a_kept_page(site, monkeypatch):
