@@ -32,7 +32,7 @@ from .csrf import csrf_token
 from .i18n import current_locale
 
 TOKEN_SLOT = Markup("<csrf-token>")
-# Pages kept per app and process: a page of twenty rows is about 20 kB.
+# Pages kept per app and process: a page of twenty rows is 18 to 28 kB.
 MAX_CACHED_PAGES = 256
 # Where Flask keeps flashed messages until a page shows them.
 FLASHES_KEY = "_flashes"
