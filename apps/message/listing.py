@@ -9,8 +9,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import Row
-
 from apps.common.i18n import current_locale
 from apps.common.rowurl import RowUrl
 
@@ -31,13 +29,12 @@ class MessageRow:
 
 
 def list_rows(
-    messages: list[Row], reader_id: int | None, delete: RowUrl | None
+    messages: list[tuple], reader_id: int | None, delete: RowUrl | None
 ) -> list[MessageRow]:
     """The rows of a page from ``find_page`` (id, author id and name, content, time);
     ``delete`` builds the delete URLs of the reader's own messages."""
     locale = current_locale()
     rows = []
-    # Unpacked once: each attribute read on a SQLAlchemy Row is a lookup by name.
     for message_id, author_id, author_name, content, created_at in messages:
         own = delete is not None and author_id == reader_id
         rows.append(
