@@ -32,17 +32,23 @@ from .csrf import csrf_token
 from .i18n import current_locale
 
 TOKEN_SLOT = Markup("<csrf-token>")
-# Pages kept per app and process: a page of twenty rows is 18 to 28 kB.
-MAX_CACHED_PAGES = 256
+# The text of the pages one app keeps per process: a page of twenty todos is 28,000
+# characters, and Python stores most pages at two bytes a character (any "·" or any
+# Chinese makes it so), so this is about 8 MB.
+MAX_CACHED_CHARACTERS = 4_000_000
+# A longer page (a list of hundreds of rows) is rendered each time, never kept.
+MAX_KEPT_PAGE_LENGTH = MAX_CACHED_CHARACTERS // 16
 # Where Flask keeps flashed messages until a page shows them.
 FLASHES_KEY = "_flashes"
 
 
 class PageCache:
-    """The most recently shown pages of one app, at most ``size``; safe across threads."""
+    """The most recently shown pages of one app, ``budget`` characters of them at most;
+    safe across threads."""
 
-    def __init__(self, size: int = MAX_CACHED_PAGES) -> None:
-        self.size = size
+    def __init__(self, budget: int = MAX_CACHED_CHARACTERS) -> None:
+        self.budget = budget
+        self.used = 0
         self.pages: OrderedDict[Hashable, str] = OrderedDict()
         self.lock = threading.Lock()
 
@@ -55,12 +61,14 @@ class PageCache:
             return page
 
     def put(self, key: Hashable, page: str) -> None:
-        """Keep ``page``; past ``size``, the least recently used one goes."""
+        """Keep ``page``; past the budget, the least recently used pages go."""
         with self.lock:
+            replaced = self.pages.pop(key, None)
+            self.used += len(page) - (len(replaced) if replaced is not None else 0)
             self.pages[key] = page
-            self.pages.move_to_end(key)
-            while len(self.pages) > self.size:
-                self.pages.popitem(last=False)
+            while self.used > self.budget:
+                _, dropped = self.pages.popitem(last=False)
+                self.used -= len(dropped)
 
 
 def page_cache() -> PageCache:
@@ -78,10 +86,13 @@ def cached_page(render: Callable[[], str], *shown: Hashable) -> str:
     which URL: its rows and counts, the day that decides its badges. ``render`` must
     build the page's forms itself, so that their tokens are rendered as the slot.
     """
-    if FLASHES_KEY in session:
-        # A flash is shown once: the next request's page will not have it.
+    if request.method != "GET" or FLASHES_KEY in session:
+        # A flash is shown once: the next request's page will not have it. A HEAD
+        # request's links back to the page (``current_page``) leave out the query.
         return render()
-    key = (request.script_root, request.full_path, current_locale(), g.user, shown)
+    # The query as it came: it need not be UTF-8.
+    where = (request.script_root, request.path, request.query_string)
+    key = (where, current_locale(), g.user, shown)
     token = csrf_token()
     cache = page_cache()
     page = cache.get(key)
@@ -91,7 +102,8 @@ def cached_page(render: Callable[[], str], *shown: Hashable) -> str:
             page = render()
         finally:
             g.csrf_token = token
-        cache.put(key, page)
+        if len(page) <= MAX_KEPT_PAGE_LENGTH:
+            cache.put(key, page)
     return page.replace(TOKEN_SLOT, token)
 
 

@@ -164,11 +164,37 @@ def test_each_browser_gets_its_own_token_on_the_same_kept_page(site_with_csrf):
     assert phone.post(toggle, data={"csrf_token": page_token(on_phone)}).status_code == 302
 
 
-def test_the_cache_forgets_the_least_recently_used_page_first():
-    cache = PageCache(size=2)
-    cache.put("a", "page a")
-    cache.put("b", "page b")
-    assert cache.get("a") == "page a"
-    cache.put("c", "page c")
+def test_the_cache_forgets_the_least_recently_used_pages_past_its_budget():
+    cache = PageCache(budget=10)
+    cache.put("a", "aaaa")
+    cache.put("b", "bbbb")
+    assert cache.get("a") == "aaaa"
+    cache.put("c", "cccc")
     assert cache.get("b") is None
-    assert (cache.get("a"), cache.get("c")) == ("page a", "page c")
+    assert (cache.get("a"), cache.get("c"), cache.used) == ("aaaa", "cccc", 8)
+    cache.put("a", "a" * 6)
+    assert (cache.get("c"), cache.used) == ("cccc", 10)
+
+
+def test_a_long_page_is_rendered_each_time(site, renders, monkeypatch):
+    client = registered_client(site, "sam")
+    page_of(client, "/todo/")
+    monkeypatch.setattr("apps.common.pagecache.MAX_KEPT_PAGE_LENGTH", 1000)
+    renders.clear()
+    page_of(client, "/message/")
+    page_of(client, "/message/")
+    assert renders == ["message/index.html"] * 2
+
+
+def test_a_head_request_keeps_nothing_for_the_get_after_it(site):
+    visitor = Client(site)
+    assert visitor.head("/message/?q=hello").status_code == 200
+    page = page_of(visitor, "/message/?q=hello")
+    assert 'name="next" value="/message/?q=hello"' in page
+    assert "/auth/login?next=/message/?q%3Dhello" in page
+
+
+def test_a_query_that_is_not_utf8_is_still_a_page(site):
+    # A WSGI environ holds the raw bytes as latin-1 text.
+    response = Client(site).get("/", environ_overrides={"QUERY_STRING": "lang=\xff"})
+    assert response.status_code == 200
