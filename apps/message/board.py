@@ -88,15 +88,13 @@ def find_page(number: int, query: str = "") -> MessagePage:
     number = max(number, 1)
     with read_only_connection(db) as connection:
         rows = read_window(connection, statements.page, number)
-        if rows:
-            total, newest_change_id = rows[0][-2:]
-        else:
+        if not rows:
             total, newest_change_id = connection.execute(statements.count).one()
             number = min(number, page_count(total))
             rows = read_window(connection, statements.page, number) if total else []
-            if rows:
-                # Newer than the count by a moment: the page's rows have the last word.
-                total, newest_change_id = rows[0][-2:]
+        if rows:
+            # The rows' own count, from the snapshot that read them.
+            total, newest_change_id = rows[0][-2:]
     messages = [row[:-2] for row in rows]
     return MessagePage(messages, number, page_count(total), total, newest_change_id)
 
