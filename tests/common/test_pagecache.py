@@ -1,5 +1,5 @@
-"""List pages kept once rendered: rendered again exactly when what they show changes,
-each request with its own CSRF token."""
+"""Pages kept once rendered (landing, todo, board): rendered again exactly when what they
+show changes, each request with its own CSRF token."""
 
 import re
 from datetime import timedelta
