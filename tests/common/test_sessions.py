@@ -1,9 +1,15 @@
-"""The session's serializer: built once per set of keys, not on every request."""
+"""The session's serializer, built once per set of keys, and the cookies it verified."""
+
+import time
 
 import itsdangerous
 import pytest
+from flask import flash
+from flask import session
 
 from apps.common import sessions
+
+COOKIE = "dispatcher_session"
 
 
 @pytest.fixture
@@ -18,6 +24,39 @@ def serializers_built(monkeypatch):
 
     monkeypatch.setattr("flask.sessions.URLSafeTimedSerializer", CountedSerializer)
     return built
+
+
+@pytest.fixture
+def signatures_checked(monkeypatch):
+    """Count the session cookies whose signature is checked from now on."""
+    checked = []
+    loads = itsdangerous.URLSafeTimedSerializer.loads
+
+    def counted_loads(self, value, *args, **kwargs):
+        checked.append(value)
+        return loads(self, value, *args, **kwargs)
+
+    monkeypatch.setattr(itsdangerous.URLSafeTimedSerializer, "loads", counted_loads)
+    return checked
+
+
+@pytest.fixture
+def session_app(make_app):
+    """The probe app with pages that show and add to what the session holds."""
+    app = make_app()
+    app.add_url_rule("/who", "who", lambda: session.get("name", "nobody"))
+
+    @app.get("/flash")
+    def add_flash():
+        flash("one more")
+        return str(len(session["_flashes"]))
+
+    return app
+
+
+def signed_cookie(app, payload):
+    """A session cookie holding ``payload``, signed with the app's key now."""
+    return app.session_interface.get_signing_serializer(app).dumps(payload)
 
 
 def test_requests_share_one_serializer(client, serializers_built):
@@ -56,3 +95,60 @@ def test_fallback_keys_are_part_of_what_the_serializer_is_kept_for(app, client):
 
     assert app.session_interface.get_signing_serializer(app).loads(cookie)["csrf_token"]
     assert app.extensions[sessions.SERIALIZER_KEY][0] == ("the new key", (old_key,))
+
+
+def test_a_cookie_sent_again_is_not_checked_again(session_app, signatures_checked):
+    client = session_app.test_client()
+    client.set_cookie(COOKIE, signed_cookie(session_app, {"name": "ann"}))
+
+    answers = [client.get("/who").text for _ in range(5)]
+
+    assert answers == ["ann"] * 5
+    assert len(signatures_checked) == 1
+
+
+def test_a_kept_cookie_still_expires(session_app, monkeypatch):
+    client = session_app.test_client()
+    client.set_cookie(COOKIE, signed_cookie(session_app, {"name": "ann"}))
+    assert client.get("/who").text == "ann"
+    lifetime = session_app.permanent_session_lifetime.total_seconds()
+    now = time.time()
+
+    monkeypatch.setattr(time, "time", lambda: now + lifetime - 5)
+    assert client.get("/who").text == "ann"
+    monkeypatch.setattr(time, "time", lambda: now + lifetime + 5)
+    assert client.get("/who").text == "nobody"
+
+
+def test_a_kept_cookie_no_longer_opens_once_the_key_changes(session_app):
+    client = session_app.test_client()
+    client.set_cookie(COOKIE, signed_cookie(session_app, {"name": "ann"}))
+    assert client.get("/who").text == "ann"
+
+    session_app.secret_key = "a different key"
+
+    assert client.get("/who").text == "nobody"
+
+
+def test_a_forged_cookie_is_never_kept(session_app, signatures_checked):
+    client = session_app.test_client()
+    genuine = signed_cookie(session_app, {"name": "ann"})
+    payload, signature = genuine.rsplit(".", 1)
+    client.set_cookie(COOKIE, f"{payload}.{signature[:-2]}AA")
+
+    answers = [client.get("/who").text for _ in range(3)]
+
+    assert answers == ["nobody"] * 3
+    assert len(signatures_checked) == 3
+
+
+def test_flashed_messages_are_never_shared_between_requests(session_app):
+    client = session_app.test_client()
+    cookie = signed_cookie(session_app, {"_flashes": [["message", "from before"]]})
+
+    counts = []
+    for _ in range(3):
+        client.set_cookie(COOKIE, cookie)  # the same cookie each time, as a replay would
+        counts.append(client.get("/flash").text)
+
+    assert counts == ["2", "2", "2"]
