@@ -8,7 +8,9 @@ with the same site plus two empty pages (``bench/floor_site.py``, what a page co
 before it shows anything). Seeds a user with 20 todos and 20 messages, then loads
 each page in turn with ``wrk -t2 -c32 -d5s``, round after round (interleaved, so a
 busy moment of the machine hits every page alike), each run on an idle server; a run
-that one worker served almost alone is run again. Prints each page's median rate,
+that one worker served almost alone is run again. Logged-in runs send the seeded
+user's session signed just before the run, as a browser holds it (see
+``serving.signed_now``). Prints each page's median rate,
 its ratio to the hello of the same round (median over rounds) and the SQL statements
 it sends.
 Nothing here is a test: rates vary with the machine; the ratios are what to compare.
@@ -32,6 +34,7 @@ from bench.serving import ROOT
 from bench.serving import Served
 from bench.serving import gunicorn
 from bench.serving import is_lopsided
+from bench.serving import signed_now
 from bench.serving import site_environment
 
 HELLO = "plain Flask hello"
@@ -101,7 +104,7 @@ class Measured:
 def measure(label: str, server: Served, path: str, headers: dict, arguments) -> Measured:
     """Load one page; a run that one worker served almost alone is run again (twice at most)."""
     for attempt in range(1, LOAD_ATTEMPTS + 1):
-        measured, lopsided = measure_once(server, path, headers, arguments)
+        measured, lopsided = measure_once(server, path, signed_now(headers), arguments)
         if not lopsided:
             break
         print(f"  {label}: one worker held almost every connection ({attempt})", file=sys.stderr)

@@ -13,11 +13,15 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+from flask import Flask
+from flask.sessions import SecureCookieSessionInterface
+
 ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
 # The same settings for every target; the issue's tables were measured with these.
 GUNICORN_SETTINGS = ["--workers", "2", "--worker-class", "gthread", "--threads", "4"]
 PASSWORD = "correct horse battery"
+SECRET_KEY = "benchmark"
 TICKS = os.sysconf("SC_CLK_TCK")
 # Two workers sharing a run evenly each do about half of it; one doing less than this
 # share held few of wrk's connections (see Served.wait_until_idle).
@@ -86,6 +90,25 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
+def signed_now(headers: dict[str, str]) -> dict[str, str]:
+    """``headers`` with the session in their ``Cookie`` (if any) signed again, just now.
+
+    A browser keeps the cookie each response sends back, and the site signs an unchanged
+    session again once its cookie is a minute old (apps/common/sessions.py): a browser
+    pays for that once a minute. wrk replays the cookie it was given, so a minute after
+    seeding every request it sends would be signed again and answered with a new
+    ``Set-Cookie``, which cost 0.1 ms per request in-process. Signing the same session
+    with the benchmark's key before each run gives wrk the cookie a browser would hold.
+    """
+    if "Cookie" not in headers:
+        return headers
+    app = Flask(__name__)
+    app.secret_key = SECRET_KEY
+    serializer = SecureCookieSessionInterface().get_signing_serializer(app)
+    name, value = headers["Cookie"].split("=", 1)
+    return {**headers, "Cookie": f"{name}={serializer.dumps(serializer.loads(value))}"}
+
+
 @contextmanager
 def site_environment() -> Iterator[dict[str, str]]:
     """A fresh instance folder with every schema created, as a deployment would have it."""
@@ -93,7 +116,7 @@ def site_environment() -> Iterator[dict[str, str]]:
         environment = {
             **os.environ,
             "DISPATCHER_INSTANCE_PATH": instance,
-            "FLASK_SECRET_KEY": "benchmark",
+            "FLASK_SECRET_KEY": SECRET_KEY,
             "PYTHONPATH": str(ROOT),
         }
         for name in ("portal", "auth", "todo", "message"):
