@@ -1,6 +1,7 @@
 """CSRF, body size limits, security headers, cookie flags, and the error pages."""
 
 import re
+import time
 
 import pytest
 
@@ -38,6 +39,37 @@ def test_post_with_the_forms_csrf_token_is_accepted(make_app):
     response = client.post("/form", data={"text": "hello", "csrf_token": token})
     assert response.status_code == 200
     assert response.get_data(as_text=True) == "got 5 characters"
+
+
+def test_pages_within_a_minute_carry_one_signed_token_then_a_new_one(make_app, monkeypatch):
+    client = make_app(WTF_CSRF_ENABLED=True).test_client()
+    wall, clock = time.time(), time.monotonic()
+
+    def pages_after(seconds):
+        monkeypatch.setattr(time, "time", lambda: wall + seconds)
+        monkeypatch.setattr(time, "monotonic", lambda: clock + seconds)
+        return csrf_token_from(client.get("/form").get_data(as_text=True))
+
+    first, half_a_minute, a_minute = pages_after(0), pages_after(30), pages_after(61)
+
+    assert half_a_minute == first
+    assert a_minute != first
+    for token in (first, a_minute):
+        response = client.post("/form", data={"text": "hello", "csrf_token": token})
+        assert response.status_code == 200
+
+
+def test_a_new_csrf_key_gets_a_token_signed_with_it(make_app):
+    app = make_app(WTF_CSRF_ENABLED=True)
+    client = app.test_client()
+    old = csrf_token_from(client.get("/form").get_data(as_text=True))
+
+    app.config["WTF_CSRF_SECRET_KEY"] = "a key for tokens alone"
+    new = csrf_token_from(client.get("/form").get_data(as_text=True))
+
+    assert new != old
+    response = client.post("/form", data={"text": "hello", "csrf_token": new})
+    assert response.status_code == 200
 
 
 def test_a_body_over_the_limit_is_a_413_page(client):
