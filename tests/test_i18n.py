@@ -8,8 +8,10 @@ import pytest
 from babel import Locale
 from babel.messages.mofile import read_mo
 from babel.messages.pofile import read_po
+from werkzeug.datastructures import LanguageAccept
 from werkzeug.test import Client
 
+from apps.common.i18n import browser_language
 from tests.conftest import NAMELESS_PART
 from tests.conftest import NAMELESS_PART_TYPE
 from tests.conftest import PASSWORD
@@ -19,6 +21,7 @@ from tests.conftest import registered_client
 ROOT = Path(__file__).resolve().parents[1]
 CATALOGS = sorted(ROOT.glob("apps/*/translations/*/LC_MESSAGES/messages.po"))
 CHINESE = {"Accept-Language": "zh-CN,zh;q=0.9,en;q=0.5"}
+FRENCH = {"Accept-Language": "fr-FR,fr;q=0.9"}
 # Names, not words to translate: the framework and the protocol the About page explains.
 # What the tests' user typed: her name, her todos and messages, her searches.
 USER_DATA = {"alice", "Buy", "milk", "Call", "Sam", "Pay", "rent", "hello", "nothing", "here"}
@@ -82,6 +85,23 @@ def test_the_browsers_language_picks_the_locale(site):
         assert '<html lang="en">' in page.get_data(as_text=True)
     plain_chinese = client.get("/", headers={"Accept-Language": "zh"}).get_data(as_text=True)
     assert '<html lang="zh-CN">' in plain_chinese
+
+
+def test_each_accept_language_header_is_matched_once_per_process(site, monkeypatch):
+    client = Client(site)
+    matched = []
+    best_match = LanguageAccept.best_match
+
+    def counting_best_match(self, *args, **kwargs):
+        matched.append(self)
+        return best_match(self, *args, **kwargs)
+
+    monkeypatch.setattr(LanguageAccept, "best_match", counting_best_match)
+    browser_language.cache_clear()
+    for path in ("/", "/auth/login", "/", "/auth/login"):
+        assert '<html lang="zh-CN">' in client.get(path, headers=CHINESE).get_data(as_text=True)
+        assert '<html lang="en">' in client.get(path, headers=FRENCH).get_data(as_text=True)
+    assert len(matched) == 2
 
 
 def test_the_readers_locale_is_parsed_once_per_process(site, monkeypatch):
