@@ -83,7 +83,7 @@ def user_todos(user_id: int, show: str = "all") -> list[Row]:
     page has nothing to change, so it skips building and tracking 20 objects.
     """
     with read_only_connection(db) as connection:
-        return list(connection.execute(list_query(show), {"user_id": user_id}))
+        return connection.execute(list_query(show), {"user_id": user_id}).all()
 
 
 COUNT_BY_STATE = (
