@@ -60,10 +60,12 @@ def signed_token() -> str:
     token, signed_at = kept.get(key, (None, 0.0))
     if token is None or time.monotonic() - signed_at >= REUSE_SIGNED_TOKEN_SECONDS:
         token = generate_csrf()
-        if len(kept) >= KEPT_SIGNED_TOKENS:
-            kept.clear()
-        # The session has its raw token now, if it had none before.
-        kept[(key[0], session[CSRF_TOKEN_KEY])] = (token, time.monotonic())
+        # A session new with this request may never come back (a client without
+        # cookies): its token is kept from its second page on.
+        if key[1] is not None:
+            if len(kept) >= KEPT_SIGNED_TOKENS:
+                kept.clear()
+            kept[key] = (token, time.monotonic())
     return token
 
 

@@ -5,6 +5,8 @@ import time
 
 import pytest
 
+from apps.common.csrf import SIGNED_TOKENS_KEY
+
 SECURITY_HEADERS = {
     "X-Content-Type-Options": "nosniff",
     "X-Frame-Options": "DENY",
@@ -50,6 +52,7 @@ def test_pages_within_a_minute_carry_one_signed_token_then_a_new_one(make_app, m
         monkeypatch.setattr(time, "monotonic", lambda: clock + seconds)
         return csrf_token_from(client.get("/form").get_data(as_text=True))
 
+    client.get("/form")  # the first page gives the browser its session
     first, half_a_minute, a_minute = pages_after(0), pages_after(30), pages_after(61)
 
     assert half_a_minute == first
@@ -57,6 +60,14 @@ def test_pages_within_a_minute_carry_one_signed_token_then_a_new_one(make_app, m
     for token in (first, a_minute):
         response = client.post("/form", data={"text": "hello", "csrf_token": token})
         assert response.status_code == 200
+
+
+def test_a_client_without_cookies_leaves_no_signed_token_behind(make_app):
+    app = make_app(WTF_CSRF_ENABLED=True)
+    for _ in range(3):
+        assert csrf_token_from(app.test_client().get("/form").get_data(as_text=True))
+
+    assert app.extensions[SIGNED_TOKENS_KEY] == {}
 
 
 def test_a_new_csrf_key_gets_a_token_signed_with_it(make_app):
