@@ -166,20 +166,20 @@ def test_each_browser_gets_its_own_token_on_the_same_kept_page(site_with_csrf):
 
 def test_the_cache_forgets_the_least_recently_used_pages_past_its_budget():
     cache = PageCache(budget=10)
-    cache.put("a", "aaaa")
-    cache.put("b", "bbbb")
-    assert cache.get("a") == "aaaa"
-    cache.put("c", "cccc")
+    cache.put("a", b"aaaa")
+    cache.put("b", b"bbbb")
+    assert cache.get("a") == b"aaaa"
+    cache.put("c", b"cccc")
     assert cache.get("b") is None
-    assert (cache.get("a"), cache.get("c"), cache.used) == ("aaaa", "cccc", 8)
-    cache.put("a", "a" * 6)
-    assert (cache.get("c"), cache.used) == ("cccc", 10)
+    assert (cache.get("a"), cache.get("c"), cache.used) == (b"aaaa", b"cccc", 8)
+    cache.put("a", b"a" * 6)
+    assert (cache.get("c"), cache.used) == (b"cccc", 10)
 
 
 def test_a_long_page_is_rendered_each_time(site, renders, monkeypatch):
     client = registered_client(site, "sam")
     page_of(client, "/todo/")
-    monkeypatch.setattr("apps.common.pagecache.MAX_KEPT_PAGE_LENGTH", 1000)
+    monkeypatch.setattr("apps.common.pagecache.MAX_KEPT_PAGE_BYTES", 1000)
     renders.clear()
     page_of(client, "/message/")
     page_of(client, "/message/")
