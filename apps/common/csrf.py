@@ -35,7 +35,7 @@ SIGNED_TOKENS_KEY = "signed_csrf_tokens"
 
 
 def csrf_token() -> str:
-    """Templates' ``csrf_token()``: Flask-WTF's token, made once per request and kept in ``g``.
+    """Templates' ``csrf_token()``: the session's signed token (``signed_token``), kept in ``g``.
 
     Flask-WTF's own reads four settings before it looks in ``g``; a page asks up to
     four times (its forms, the log-out button, the language switcher).
@@ -50,15 +50,16 @@ def signed_token() -> str:
     """This session's token as Flask-WTF signs it, signed by this process within a minute.
 
     Signing (an HMAC, JSON and base64) took 20 us, a tenth of a kept todo page. The
-    signature's timestamp matters only under ``WTF_CSRF_TIME_LIMIT`` (off by default:
-    a token lives as long as its session), which a token signed a minute ago meets a
-    minute sooner. Kept by signing key and session token, so no other session, and no
-    other key, is ever given it.
+    signature's timestamp matters only under ``WTF_CSRF_TIME_LIMIT``, which
+    apps.common.config turns off (a token lives as long as its session; Flask-WTF's
+    own default is an hour): a token signed a minute ago would meet it a minute
+    sooner. Kept by signing key and session token, so no other session, and no other
+    key, is ever given it.
     """
     kept = current_app.extensions.setdefault(SIGNED_TOKENS_KEY, {})
     key = (accepted_keys()[0], session.get(CSRF_TOKEN_KEY))
-    token, signed_at = kept.get(key, (None, 0.0))
-    if token is None or time.monotonic() - signed_at >= REUSE_SIGNED_TOKEN_SECONDS:
+    token, kept_at = kept.get(key, (None, 0.0))
+    if token is None or time.monotonic() - kept_at >= REUSE_SIGNED_TOKEN_SECONDS:
         token = generate_csrf()
         # A session new with this request may never come back (a client without
         # cookies): its token is kept from its second page on.

@@ -83,6 +83,9 @@ def page_cache() -> PageCache:
 def cached_page(render: Callable[[], str], *shown: Hashable) -> str | bytes:
     """``render()``'s page, rendered again only when this request would see another one.
 
+    A GET's page comes back as UTF-8 bytes, the form pages are kept in; any other (not
+    a GET, or a flash waiting) as the text ``render`` made. Flask sends both alike.
+
     ``shown`` is what the page shows beyond who reads it, in which language and at
     which URL: its rows and counts, the day that decides its badges. ``render`` must
     build the page's forms itself, so that their tokens are rendered as the slot.

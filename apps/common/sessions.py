@@ -28,7 +28,8 @@ from itsdangerous import URLSafeTimedSerializer
 REFRESH_AFTER_SECONDS = 60
 FLASHES_KEY = "_flashes"
 CSRF_TOKEN_KEY = "csrf_token"
-# Where an app keeps its session serializer, with the keys it was built from.
+# Where an app keeps its session serializer and the cookies it verified
+# (``VerifiedCookies``), with the keys they belong to.
 SERIALIZER_KEY = "session_serializer"
 # Verified cookies one process keeps before it starts over: a few per active browser.
 KEPT_COOKIES = 1024
@@ -72,7 +73,10 @@ class VerifiedCookies:
         self.payloads: dict[str, tuple[dict[str, Any], int]] = {}
 
     def loads(self, value: str, max_age: int) -> tuple[dict[str, Any], int]:
-        """The payload of ``value`` and when it was signed; itsdangerous's errors if invalid."""
+        """The payload of ``value`` and when it was signed; itsdangerous's errors if invalid.
+
+        The payload may be the kept one itself: copy it before changing anything.
+        """
         kept = self.payloads.get(value)
         if kept is None:
             data, signed_at = self.serializer.loads(value, max_age=max_age, return_timestamp=True)
@@ -93,7 +97,7 @@ class VerifiedCookies:
 class SignedSession(SecureCookieSession):
     """A cookie session that knows when its cookie was signed (None: no cookie yet)."""
 
-    signed_at: float | None = None
+    signed_at: int | None = None
 
 
 class TolerantSessionInterface(SecureCookieSessionInterface):
