@@ -87,16 +87,22 @@ def test_the_browsers_language_picks_the_locale(site):
     assert '<html lang="zh-CN">' in plain_chinese
 
 
+def calls_from_now_on(monkeypatch, owner, name):
+    """The first argument of every call to ``owner.name`` from now on."""
+    calls = []
+    original = getattr(owner, name)
+
+    def counted(first, *args, **kwargs):
+        calls.append(first)
+        return original(first, *args, **kwargs)
+
+    monkeypatch.setattr(owner, name, counted)
+    return calls
+
+
 def test_each_accept_language_header_is_matched_once_per_process(site, monkeypatch):
     client = Client(site)
-    matched = []
-    best_match = LanguageAccept.best_match
-
-    def counting_best_match(self, *args, **kwargs):
-        matched.append(self)
-        return best_match(self, *args, **kwargs)
-
-    monkeypatch.setattr(LanguageAccept, "best_match", counting_best_match)
+    matched = calls_from_now_on(monkeypatch, LanguageAccept, "best_match")
     browser_language.cache_clear()
     for path in ("/", "/auth/login", "/", "/auth/login"):
         assert '<html lang="zh-CN">' in client.get(path, headers=CHINESE).get_data(as_text=True)
@@ -109,15 +115,8 @@ def test_the_readers_locale_is_parsed_once_per_process(site, monkeypatch):
     for path in ("/", "/auth/login"):
         client.get(path, headers=CHINESE)
         client.get(path)
-    parsed = []
-    parse = Locale.parse
-
-    def counting_parse(identifier, *args, **kwargs):
-        parsed.append(identifier)
-        return parse(identifier, *args, **kwargs)
-
     # Flask-Babel parses what the selector answers on every request: 0.1 ms for zh_CN.
-    monkeypatch.setattr(Locale, "parse", counting_parse)
+    parsed = calls_from_now_on(monkeypatch, Locale, "parse")
     for path in ("/", "/auth/login"):
         assert '<html lang="zh-CN">' in client.get(path, headers=CHINESE).get_data(as_text=True)
         assert '<html lang="en">' in client.get(path).get_data(as_text=True)
