@@ -2,10 +2,12 @@
 
 import json
 import logging
+from pathlib import Path
 
 import pytest
 from werkzeug.test import Client
 
+from apps.common import requestlog
 from apps.common.requestlog import LOGGER_NAME
 from apps.todo import create_app as create_todo_app
 from tests.conftest import PASSWORD
@@ -22,8 +24,10 @@ class Lines(logging.Handler):
         super().__init__()
         self.lines: list[dict] = []
         self.raw: list[str] = []
+        self.records: list[logging.LogRecord] = []
 
     def emit(self, record: logging.LogRecord) -> None:
+        self.records.append(record)
         self.raw.append(record.getMessage())
         self.lines.append(json.loads(record.getMessage()))
 
@@ -109,4 +113,25 @@ def test_request_log_can_be_turned_off(databases, logged):
     app = create_todo_app(app_test_config(databases, "todo", REQUEST_LOG=False))
     response = app.test_client().get("/", headers={"X-Request-ID": "quiet-1"})
     assert response.headers["X-Request-ID"] == "quiet-1"
+    assert logged.lines == []
+
+
+def test_the_record_names_the_request_log_as_where_it_came_from(site, logged):
+    Client(site).get("/")
+    [record] = logged.records
+    assert (record.name, record.levelno) == (LOGGER_NAME, logging.INFO)
+    assert Path(record.pathname) == Path(requestlog.__file__)
+    assert record.funcName == "write_line"
+    assert record.lineno > 0
+
+
+def test_a_logger_level_set_by_the_operator_silences_the_lines(site, logged):
+    logger = logging.getLogger(LOGGER_NAME)
+    level = logger.level
+    logger.setLevel(logging.WARNING)
+    try:
+        response = Client(site).get("/")
+    finally:
+        logger.setLevel(level)
+    assert response.status_code == 200
     assert logged.lines == []
