@@ -110,9 +110,10 @@ class RotatingCSRFProtect(CSRFProtect):
 
     def protect(self, apply_exemptions: bool = False) -> None:
         """Validate CSRF on the current request, as Flask-WTF does."""
-        if apply_exemptions and (not request.endpoint or self._is_exempt()):
-            return
+        # The method first: most requests are GETs, and finding exemptions is not free.
         if request.method not in current_app.config["WTF_CSRF_METHODS"]:
+            return
+        if apply_exemptions and (not request.endpoint or self._is_exempt()):
             return
         reason = token_error(self._get_csrf_token())
         if reason:
