@@ -2,6 +2,7 @@
 
 import json
 import logging
+import re
 from pathlib import Path
 
 import pytest
@@ -135,3 +136,10 @@ def test_a_logger_level_set_by_the_operator_silences_the_lines(site, logged):
         logger.setLevel(level)
     assert response.status_code == 200
     assert logged.lines == []
+
+
+def test_each_request_without_an_id_gets_a_new_one_shaped_like_nginx_s(site, logged):
+    client = Client(site)
+    ids = [client.get("/").headers["X-Request-ID"] for _ in range(3)]
+    assert len(set(ids)) == 3
+    assert all(re.fullmatch(r"[0-9a-f]{32}", request_id) for request_id in ids)
