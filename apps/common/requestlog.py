@@ -85,24 +85,27 @@ def finish_request_log(response: Response) -> Response:
         observe_request(
             config["APP_NAME"], request.method, request.endpoint, response.status_code, seconds
         )
-    if config["REQUEST_LOG"] and logger.isEnabledFor(logging.INFO):
-        write_line(request_log_line(response, request_id, seconds))
+    if config["REQUEST_LOG"]:
+        log_request_line(response, request_id, seconds)
     return response
 
 
-def write_line(line: str) -> None:
-    """Hand ``line`` to the logger's handlers as ``logger.info`` would, minus its search.
+def log_request_line(response: Response, request_id: str, seconds: float) -> None:
+    """Log the request's line at INFO, as ``logger.info`` would, without its stack walk.
 
-    ``logger.info`` walks the stack to learn which file, line and function called it,
-    on every request; the answer is always this function. The record names it directly.
+    ``logger.info`` walks the stack on every call to find the function and line that
+    called it, for the record. Here that is always this function, so the record names
+    it (and its ``def`` line) directly. Levels, filters and handlers apply as usual.
     """
-    here = write_line.__code__
+    if not logger.isEnabledFor(logging.INFO):
+        return
+    here = log_request_line.__code__
     record = logger.makeRecord(
         LOGGER_NAME,
         logging.INFO,
         here.co_filename,
         here.co_firstlineno,
-        line,
+        request_log_line(response, request_id, seconds),
         (),
         None,
         here.co_name,
