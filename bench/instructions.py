@@ -12,7 +12,9 @@ warm up, then ``--requests`` requests straight through the WSGI callable, the on
 counted (``--toggle-collect``: counting is on inside ``functools.reduce``, which runs
 them). No server and no client take part, so the ratios leave out gunicorn's own work
 (about as much as the hello's): they are lower than ``pages.py``'s, and they are what to
-compare between two versions of the code. Needs ``valgrind`` (Debian's package).
+compare between two versions of the code. Needs ``valgrind`` (Debian's package) and a
+Python whose symbols name its C functions, as a pyenv or python.org build does; Debian's
+own ``/usr/bin/python3`` has none, and Callgrind would count nothing (this says so).
 """
 
 from __future__ import annotations
@@ -62,10 +64,14 @@ def count(label: str, requests: int, environment: dict[str, str]) -> int:
         done = subprocess.run(command, cwd=ROOT, env=environment, capture_output=True, text=True)
         if done.returncode != 0:
             raise SystemExit(f"{label}: exited with {done.returncode}\n{done.stderr[-2000:]}")
-        for line in out.read_text().splitlines():
-            if line.startswith("summary:"):
-                return int(line.split()[1])
-    raise SystemExit(f"{label}: Callgrind wrote no summary")
+        summaries = [line for line in out.read_text().splitlines() if line.startswith("summary:")]
+    total = int(summaries[0].split()[1]) if summaries else 0
+    if total == 0:
+        raise SystemExit(
+            f"{label}: Callgrind counted nothing: {sys.executable} does not name its C "
+            "function functools_reduce (a Python without symbols, such as Debian's)"
+        )
+    return total
 
 
 def serve(label: str, requests: int) -> None:
@@ -79,18 +85,23 @@ def serve(label: str, requests: int) -> None:
     headers = signed_now({"Cookie": os.environ[COOKIE_VARIABLE]}) if logged_in else {}
     environ = EnvironBuilder(path=path, headers=headers).get_environ()
 
-    def start_response(status: str, headers: list, exc_info: object = None) -> None:
+    def start_response(status: str, response_headers: list, exc_info: object = None) -> None:
         if not status.startswith("200"):
             raise SystemExit(f"{label}: {path} answered {status}")
+        # A logged-in page signs the session again once its cookie is a minute old:
+        # from then on each request would also pay for that, as no browser's does.
+        if logged_in and any(name == "Set-Cookie" for name, _ in response_headers):
+            raise SystemExit(f"{label}: the cookie aged past a minute; count fewer requests")
 
-    def one_request(*_: object) -> None:
+    def one_request() -> None:
         body = application(dict(environ), start_response)
-        b"".join(body)
+        b"".join(body)  # Read the whole page, as a server would send it.
         getattr(body, "close", lambda: None)()
 
     for _ in range(WARM_UP):
         one_request()
-    functools.reduce(one_request, range(requests), None)
+    # Callgrind counts only inside functools.reduce (see count).
+    functools.reduce(lambda _done, _next: one_request(), range(requests), None)
 
 
 def main() -> None:
