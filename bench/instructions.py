@@ -88,8 +88,8 @@ def serve(label: str, requests: int) -> None:
     def start_response(status: str, response_headers: list, exc_info: object = None) -> None:
         if not status.startswith("200"):
             raise SystemExit(f"{label}: {path} answered {status}")
-        # A logged-in page signs the session again once its cookie is a minute old:
-        # from then on each request would also pay for that, as no browser's does.
+        # The site signs a session again once its cookie is a minute old; from then on
+        # every counted request would pay for that, which a browser pays once a minute.
         if logged_in and any(name == "Set-Cookie" for name, _ in response_headers):
             raise SystemExit(f"{label}: the cookie aged past a minute; count fewer requests")
 
