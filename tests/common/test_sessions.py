@@ -8,6 +8,7 @@ from flask import flash
 from flask import session
 
 from apps.common import sessions
+from apps.common.identity import load_logged_in_user
 
 COOKIE = "dispatcher_session"
 
@@ -153,3 +154,26 @@ def test_flashed_messages_are_never_shared_between_requests(session_app):
         counts.append(client.get("/flash").text)
 
     assert counts == ["2", "2", "2"]
+
+
+def test_a_page_that_reads_the_session_varies_on_cookie(session_app):
+    @session_app.get("/vary")
+    def vary_on_language():
+        return session.get("name", "nobody"), {"Vary": "Accept-Language"}
+
+    client = session_app.test_client()
+    assert client.get("/who").headers["Vary"] == "Cookie"
+    assert client.get("/vary").headers["Vary"] == "Accept-Language, Cookie"
+    client.set_cookie(COOKIE, signed_cookie(session_app, {"name": "ann"}))
+    assert client.get("/who").headers["Vary"] == "Cookie"
+    assert "Set-Cookie" not in client.get("/who").headers
+
+
+def test_a_page_that_never_reads_the_session_does_not_vary(session_app):
+    session_app.add_url_rule("/plain", "plain", lambda: "plain")
+    # Every page of the site reads it (who is logged in?); a bare app's need not.
+    session_app.before_request_funcs[None].remove(load_logged_in_user)
+
+    response = session_app.test_client().get("/plain")
+
+    assert "Vary" not in response.headers
