@@ -24,6 +24,7 @@ from .requestlog import init_request_log
 from .security import csrf
 from .security import with_security_headers
 from .sessions import TolerantSessionInterface
+from .siteflask import SiteFlask
 
 # Templates (base.html, error.html) and the stylesheet, served by every app under
 # its own prefix so each app also works alone.
@@ -38,7 +39,7 @@ common = Blueprint(
 
 def create_flask_app(import_name: str, name: str, test_config: dict[str, Any] | None) -> Flask:
     """A Flask app with the project's config and shared protections in place."""
-    app = Flask(import_name, instance_path=instance_path(), instance_relative_config=True)
+    app = SiteFlask(import_name, instance_path=instance_path(), instance_relative_config=True)
     app.request_class = SiteRequest
     app.session_interface = TolerantSessionInterface()
     load_config(app, name, test_config)
