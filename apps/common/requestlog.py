@@ -70,16 +70,17 @@ def request_id_from(header: str | None) -> str:
 
 def start_request_log() -> None:
     """Note when the request started and which id it goes by."""
-    g.request_started = time.perf_counter()
-    g.request_id = request_id_from(request.headers.get("X-Request-ID"))
+    header = request.environ.get("HTTP_X_REQUEST_ID")
+    g.request_log = (time.perf_counter(), request_id_from(header))
 
 
 def finish_request_log(response: Response) -> Response:
     """Echo the request id and write the request's line."""
-    request_id = g.get("request_id") or request_id_from(None)
+    # A before_request function ahead of start_request_log may have answered.
+    started, request_id = g.get("request_log") or (time.perf_counter(), request_id_from(None))
     response.headers["X-Request-ID"] = request_id
     # A stream's duration ends when its headers are ready, not when it closes.
-    seconds = time.perf_counter() - g.get("request_started", time.perf_counter())
+    seconds = time.perf_counter() - started
     config = current_app.config
     if config["METRICS_ENABLED"]:
         observe_request(
