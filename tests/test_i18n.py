@@ -149,12 +149,55 @@ def test_the_switcher_changes_nothing_on_get_or_with_bad_input(site):
         assert elsewhere.headers["Location"] == "/", target
 
 
-def test_the_switcher_needs_the_csrf_token(databases):
+OTHER_SITE = "The form was not sent from a page of this site."
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [
+        {},
+        {"Sec-Fetch-Site": "cross-site"},
+        {"Sec-Fetch-Site": "same-site"},
+        # What the browser says about the fetch wins over a matching Origin.
+        {"Sec-Fetch-Site": "cross-site", "Origin": "http://localhost"},
+        {"Origin": "https://evil.example"},
+        {"Origin": "http://localhost.evil.example"},
+        {"Origin": "null"},
+    ],
+)
+def test_the_switcher_refuses_a_request_from_another_site(databases, headers):
     site = create_test_site(databases, WTF_CSRF_ENABLED=True)
     client = Client(site)
-    response = client.post("/language", data={"locale": "zh_CN"})
-    assert response.status_code == 400
+    refused = client.post("/todo/language", data={"locale": "zh_CN"}, headers=headers)
+    assert refused.status_code == 400
+    page = refused.get_data(as_text=True)
+    assert "This form has expired" in page
+    assert OTHER_SITE in page
     assert '<html lang="en">' in client.get("/").get_data(as_text=True)
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [{"Sec-Fetch-Site": "same-origin"}, {"Sec-Fetch-Site": "none"}, {"Origin": "http://localhost"}],
+)
+def test_the_switcher_works_from_the_sites_own_pages_without_a_token(databases, headers):
+    site = create_test_site(databases, WTF_CSRF_ENABLED=True)
+    client = Client(site)
+    response = client.post("/todo/language", data={"locale": "zh_CN", "next": "/"}, headers=headers)
+    assert response.status_code == 303
+    assert '<html lang="zh-CN">' in client.get("/").get_data(as_text=True)
+
+
+def test_a_first_visit_gets_no_session_until_a_page_has_a_form(databases):
+    site = create_test_site(databases, WTF_CSRF_ENABLED=True)
+    client = Client(site)
+    for path in ("/", "/", "/about", "/no-such-page"):
+        response = client.get(path)
+        assert "Set-Cookie" not in response.headers, path
+        assert '<form class="language"' in response.get_data(as_text=True), path
+    # The login form needs its token, and the token needs a session.
+    login = client.get("/auth/login")
+    assert login.headers["Set-Cookie"].startswith("dispatcher_session=")
 
 
 def test_the_switcher_is_a_form_on_every_page(site):

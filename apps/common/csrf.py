@@ -7,17 +7,21 @@ counts, for as long as that key stays in ``SECRET_KEY_FALLBACKS``.
 
 Flask-WTF also signs the session's token anew for every page. Here a signed token is
 used again for a minute (``signed_token``).
+
+The language switcher is the one form without a token (``refuse_other_sites``).
 """
 
 from __future__ import annotations
 
 import time
+from urllib.parse import urlsplit
 
 from flask import Flask
 from flask import current_app
 from flask import g
 from flask import request
 from flask import session
+from flask_wtf.csrf import CSRFError
 from flask_wtf.csrf import CSRFProtect
 from flask_wtf.csrf import generate_csrf
 from flask_wtf.csrf import same_origin
@@ -32,6 +36,10 @@ REUSE_SIGNED_TOKEN_SECONDS = 60
 # Signed tokens one app keeps per process before it starts over.
 KEPT_SIGNED_TOKENS = 1024
 SIGNED_TOKENS_KEY = "signed_csrf_tokens"
+# Sec-Fetch-Site values of a request that no other site's page made: one from a page of
+# this site, or one the user started (the address bar, a bookmark).
+OWN_FETCHES = frozenset({"same-origin", "none"})
+OTHER_SITE_REASON = "The form was not sent from a page of this site."
 
 
 def csrf_token() -> str:
@@ -88,6 +96,29 @@ def token_error(token: str | None) -> str | None:
         else:
             return None
     return reason
+
+
+def refuse_other_sites() -> None:
+    """Raise ``CSRFError`` (400) unless the browser says a page of this site sent the request.
+
+    For a form without a token: a token lives in the session, and a form that needs
+    one gives every first visitor a session, a signed cookie and a signed token.
+    Browsers say where a request comes from, and no page can change what they say:
+    every current one sends ``Sec-Fetch-Site``, and older ones send ``Origin`` with
+    every POST. A request with neither is refused. Off with the rest of CSRF
+    (``WTF_CSRF_ENABLED``), as in most tests.
+    """
+    if not current_app.config["WTF_CSRF_ENABLED"]:
+        return
+    fetched_from = request.headers.get("Sec-Fetch-Site")
+    if fetched_from is not None:
+        if fetched_from in OWN_FETCHES:
+            return
+    else:
+        origin = request.headers.get("Origin")
+        if origin and urlsplit(origin).netloc == request.host:
+            return
+    raise CSRFError(OTHER_SITE_REASON)
 
 
 def template_csrf_token() -> dict[str, object]:

@@ -56,6 +56,10 @@ CSRF_REASONS = {
     "The CSRF tokens do not match.": _l("The CSRF tokens do not match."),
     "The referrer header is missing.": _l("The referrer header is missing."),
     "The referrer does not match the host.": _l("The referrer does not match the host."),
+    # apps.common.csrf.OTHER_SITE_REASON
+    "The form was not sent from a page of this site.": _l(
+        "The form was not sent from a page of this site."
+    ),
 }
 FALLBACK = (_l("Something is not right"), _l("The site could not answer this request."))
 

@@ -36,7 +36,9 @@ from markupsafe import Markup
 from werkzeug.datastructures import LanguageAccept
 from werkzeug.http import parse_accept_header
 
+from .csrf import refuse_other_sites
 from .mounts import site_root
+from .security import csrf
 
 # Each language's name in that language: the switcher's labels.
 LANGUAGES = {"en": "English", "zh_CN": "中文"}
@@ -206,7 +208,14 @@ def current_page() -> str:
 
 @language.post("/language")
 def choose_language():
-    """Remember the chosen language in the shared session, then go back."""
+    """Remember the chosen language in the shared session, then go back.
+
+    The switcher is on every page, and a token in it would give each first visitor a
+    session before they chose anything. It is checked by where it comes from instead
+    (``refuse_other_sites``), so a reader gets a session only by choosing a language,
+    logging in, or opening a page with another form.
+    """
+    refuse_other_sites()
     chosen = request.form.get("locale")
     if chosen not in LANGUAGES:
         abort(400, _("Choose English or Chinese."))
@@ -224,4 +233,6 @@ def init_i18n(app: Flask) -> None:
     Babel(app, locale_selector=select_locale)
     app.context_processor(template_translations)
     app.register_blueprint(language)
+    # Its form carries no token: choose_language checks where it comes from instead.
+    csrf.exempt(language)
     app.jinja_env.globals["current_page"] = current_page

@@ -97,18 +97,29 @@ def cached_page(render: Callable[[], str], *shown: Hashable) -> str | bytes:
     # The query as it came: it need not be UTF-8.
     where = (request.script_root, request.path, request.query_string)
     key = (where, current_locale(), g.user, shown)
-    token = csrf_token()
     cache = page_cache()
     page = cache.get(key)
     if page is None:
-        g.csrf_token = TOKEN_SLOT
-        try:
-            page = render().encode()
-        finally:
-            g.csrf_token = token
+        page = render_with_token_slots(render)
         if len(page) <= MAX_KEPT_PAGE_BYTES:
             cache.put(key, page)
-    return page.replace(KEPT_TOKEN_SLOT, token.encode())
+    if KEPT_TOKEN_SLOT not in page:
+        # No form with a token (the landing page of a visitor who is not logged in):
+        # asking for a token would give the visitor a session for nothing.
+        return page
+    return page.replace(KEPT_TOKEN_SLOT, csrf_token().encode())
+
+
+def render_with_token_slots(render: Callable[[], str]) -> bytes:
+    """``render()``'s page as UTF-8, with ``TOKEN_SLOT`` wherever a CSRF token goes."""
+    token = g.pop("csrf_token", None)
+    g.csrf_token = TOKEN_SLOT
+    try:
+        return render().encode()
+    finally:
+        g.pop("csrf_token", None)
+        if token is not None:
+            g.csrf_token = token
 
 
 def rows_key(rows: Iterable[Any]) -> tuple[tuple[Any, ...], ...]:

@@ -156,7 +156,7 @@ def test_each_browser_gets_its_own_token_on_the_same_kept_page(site_with_csrf):
 
     on_laptop, on_phone = page_of(laptop, "/todo/"), page_of(phone, "/todo/")
     assert without_tokens(on_laptop) == without_tokens(on_phone)
-    assert len(TOKEN.findall(on_phone)) == 5  # the add form, the row's two, log out, language
+    assert len(TOKEN.findall(on_phone)) == 4  # the add form, the row's two, log out
     assert page_token(on_laptop) != page_token(on_phone)
     todo_id = re.search(r'action="/todo/(\d+)/toggle"', on_phone).group(1)
     toggle = f"/todo/{todo_id}/toggle"
