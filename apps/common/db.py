@@ -136,18 +136,17 @@ def reading_only() -> Iterator[None]:
         READING_ONLY.reset(token)
 
 
-@contextlib.contextmanager
-def read_only_connection(db: SQLAlchemy) -> Iterator[Connection]:
-    """A connection of ``db``'s engine (app context) for a short read, then returned.
+def read_only_connection(db: SQLAlchemy) -> Connection:
+    """A connection of ``db``'s engine (app context) for a short read: ``with`` returns it.
 
-    For the reads every page makes (the session check, a list): no ORM session, and
-    on SQLite no ``BEGIN`` at all, so each statement is its own snapshot in WAL's
-    autocommit mode. It never takes the write lock, even during a POST, and never
-    waits for a writer. Several statements here may see different moments: use it
-    where that does not matter, or for one statement.
+    For the reads every page makes (the session check, a list): no ORM session, so
+    ``begin_sqlite_transaction`` never runs, and on SQLite no ``BEGIN`` is sent at all:
+    each statement is its own snapshot in WAL's autocommit mode. It never takes the
+    write lock, even during a POST, and never waits for a writer. Several statements
+    here may see different moments: use it where that does not matter, or for one
+    statement.
     """
-    with db.engine.connect() as connection:
-        yield connection.execution_options(**{READ_ONLY: True})
+    return db.engine.connect()
 
 
 def current_database() -> SQLAlchemy:
