@@ -14,6 +14,7 @@ back on request after request, and its signature is checked once per process
 
 from __future__ import annotations
 
+import functools
 import time
 from typing import Any
 
@@ -25,6 +26,7 @@ from flask.sessions import SecureCookieSessionInterface
 from itsdangerous import BadSignature
 from itsdangerous import SignatureExpired
 from itsdangerous import URLSafeTimedSerializer
+from werkzeug.http import parse_cookie
 
 REFRESH_AFTER_SECONDS = 60
 FLASHES_KEY = "_flashes"
@@ -55,6 +57,16 @@ def is_flash(item: Any) -> bool:
         and len(item) == 2
         and all(isinstance(part, str) for part in item)
     )
+
+
+@functools.lru_cache(maxsize=KEPT_COOKIES)
+def cookie_value(header: str, name: str) -> str | None:
+    """The value of cookie ``name`` in a ``Cookie`` header, parsed once per header text.
+
+    A browser sends the same header until one of its cookies changes; parsing it again
+    for every request (``request.cookies``) was 6% of a logged-in empty page.
+    """
+    return parse_cookie(header).get(name)
 
 
 class VerifiedCookies:
@@ -144,10 +156,11 @@ class TolerantSessionInterface(SecureCookieSessionInterface):
         verified = self.verified_cookies(app)
         if verified is None:
             return None
+        header = request.environ.get("HTTP_COOKIE")
         # No Cookie header at all (a first visit): nothing to parse.
-        if "HTTP_COOKIE" not in request.environ:
+        if not header:
             return self.session_class()
-        value = request.cookies.get(self.get_cookie_name(app))
+        value = cookie_value(header, self.get_cookie_name(app))
         if not value:
             return self.session_class()
         max_age = int(app.permanent_session_lifetime.total_seconds())

@@ -177,3 +177,28 @@ def test_a_page_that_never_reads_the_session_does_not_vary(session_app):
     response = session_app.test_client().get("/plain")
 
     assert "Vary" not in response.headers
+
+
+def test_a_cookie_header_is_parsed_once_per_text(session_app, monkeypatch):
+    parsed = []
+    parse = sessions.parse_cookie
+
+    def counting_parse(header):
+        parsed.append(header)
+        return parse(header)
+
+    monkeypatch.setattr(sessions, "parse_cookie", counting_parse)
+    sessions.cookie_value.cache_clear()
+    # Headers as a browser sends them, not the test client's cookie jar.
+    client = session_app.test_client(use_cookies=False)
+    ann = signed_cookie(session_app, {"name": "ann"})
+    bob = signed_cookie(session_app, {"name": "bob"})
+
+    def who(header):
+        return client.get("/who", headers={"Cookie": header}).text
+
+    assert [who(f"theme=dark; {COOKIE}={ann}; x=1") for _ in range(3)] == ["ann"] * 3
+    assert who(f"{COOKIE}={bob}") == "bob"
+    assert who(f"{COOKIE}={ann}; {COOKIE}={bob}") == "ann"  # the first, as Werkzeug reads it
+    assert who("theme=dark") == "nobody"
+    assert len(parsed) == 4
