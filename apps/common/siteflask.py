@@ -2,34 +2,35 @@
 
 from __future__ import annotations
 
+import contextlib
+import weakref
 from collections.abc import Callable
-from types import CodeType
 from typing import Any
 
 from flask import Flask
 
 
 class SiteFlask(Flask):
-    """Flask, deciding once per function whether a hook or view is ``async def``.
+    """Flask, deciding once per hook or view whether it is ``async def``.
 
     Flask calls ``ensure_sync`` for every before, after and teardown function and for
     the view, on every request: eight to twelve ``inspect.iscoroutinefunction`` calls,
-    2% of a logged-in page. Whether a function is a coroutine function is written in
-    its code object, so the code of each plain function is remembered once seen.
-    Bound methods read their function's code; anything without code (a
-    ``functools.partial``) is decided by Flask each time.
+    2% of a logged-in page. The functions an app registers are the same objects on
+    every request, so the ones Flask found synchronous are remembered. Weakly: a
+    function made for one request (``after_this_request``) is forgotten with it.
     """
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.sync_code: set[CodeType] = set()
+        self.sync_functions: weakref.WeakSet[Callable[..., Any]] = weakref.WeakSet()
 
     def ensure_sync(self, func: Callable[..., Any]) -> Callable[..., Any]:
-        """``func`` itself when its code is known to be synchronous, else Flask's answer."""
-        code = getattr(func, "__code__", None)
-        if code in self.sync_code:
+        """``func`` itself when Flask already found it synchronous, else Flask's answer."""
+        if func in self.sync_functions:
             return func
         sync_func = super().ensure_sync(func)
-        if sync_func is func and code is not None:
-            self.sync_code.add(code)
+        # An object without weak references is left to Flask each time.
+        if sync_func is func:
+            with contextlib.suppress(TypeError):
+                self.sync_functions.add(func)
         return sync_func

@@ -1,6 +1,9 @@
 """SiteFlask: Flask's ``ensure_sync``, with each synchronous function's answer kept."""
 
+import gc
+
 import flask.app
+from flask import after_this_request
 
 from apps.common.siteflask import SiteFlask
 
@@ -56,3 +59,23 @@ def test_an_async_view_still_runs_through_flasks_async_to_sync(monkeypatch):
     client = app.test_client()
     assert [client.get("/").text for _ in range(2)] == ["awaited"] * 2
     assert wrapped == [index, index]
+
+
+def test_a_function_made_for_one_request_is_not_kept():
+    app = SiteFlask(__name__)
+
+    @app.get("/")
+    def index():
+        @after_this_request
+        def add_header(response):
+            response.headers["X-Made"] = "for this request"
+            return response
+
+        return "hello"
+
+    client = app.test_client()
+    answers = [client.get("/").headers["X-Made"] for _ in range(5)]
+    gc.collect()
+
+    assert answers == ["for this request"] * 5
+    assert list(app.sync_functions) == [index]
