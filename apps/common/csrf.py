@@ -14,7 +14,6 @@ The language switcher is the one form without a token (``refuse_other_sites``).
 from __future__ import annotations
 
 import time
-from urllib.parse import urlsplit
 
 from flask import Flask
 from flask import current_app
@@ -36,9 +35,6 @@ REUSE_SIGNED_TOKEN_SECONDS = 60
 # Signed tokens one app keeps per process before it starts over.
 KEPT_SIGNED_TOKENS = 1024
 SIGNED_TOKENS_KEY = "signed_csrf_tokens"
-# Sec-Fetch-Site values of a request that no other site's page made: one from a page of
-# this site, or one the user started (the address bar, a bookmark).
-OWN_FETCHES = frozenset({"same-origin", "none"})
 OTHER_SITE_REASON = "The form was not sent from a page of this site."
 
 
@@ -46,7 +42,7 @@ def csrf_token() -> str:
     """Templates' ``csrf_token()``: the session's signed token (``signed_token``), kept in ``g``.
 
     Flask-WTF's own reads four settings before it looks in ``g``; a page asks up to
-    four times (its forms, the log-out button, the language switcher).
+    several times (its forms, the log-out button).
     """
     token = g.get("csrf_token")
     if token is None:
@@ -101,23 +97,23 @@ def token_error(token: str | None) -> str | None:
 def refuse_other_sites() -> None:
     """Raise ``CSRFError`` (400) unless the browser says a page of this site sent the request.
 
-    For a form without a token: a token lives in the session, and a form that needs
-    one gives every first visitor a session, a signed cookie and a signed token.
-    Browsers say where a request comes from, and no page can change what they say:
-    every current one sends ``Sec-Fetch-Site``, and older ones send ``Origin`` with
-    every POST. A request with neither is refused. Off with the rest of CSRF
-    (``WTF_CSRF_ENABLED``), as in most tests.
+    For the one form without a token, the language switcher: it is on every page, and
+    a token lives in the session, so a token in it gave every first visitor a session,
+    a signed cookie and a signed token before they chose anything. Browsers say where a
+    request comes from, and no page can change what they say. Over https (and to
+    localhost) they send ``Sec-Fetch-Site``: only ``same-origin`` passes. Without it
+    (plain http elsewhere, older browsers) the ``Origin`` every POST carries must be
+    this site's scheme and host. A request with neither is refused. Off with the rest
+    of CSRF (``WTF_CSRF_ENABLED``), as in most tests.
     """
     if not current_app.config["WTF_CSRF_ENABLED"]:
         return
     fetched_from = request.headers.get("Sec-Fetch-Site")
     if fetched_from is not None:
-        if fetched_from in OWN_FETCHES:
+        if fetched_from == "same-origin":
             return
-    else:
-        origin = request.headers.get("Origin")
-        if origin and urlsplit(origin).netloc == request.host:
-            return
+    elif request.headers.get("Origin") == f"{request.scheme}://{request.host}":
+        return
     raise CSRFError(OTHER_SITE_REASON)
 
 

@@ -210,10 +210,8 @@ def current_page() -> str:
 def choose_language():
     """Remember the chosen language in the shared session, then go back.
 
-    The switcher is on every page, and a token in it would give each first visitor a
-    session before they chose anything. It is checked by where it comes from instead
-    (``refuse_other_sites``), so a reader gets a session only by choosing a language,
-    logging in, or opening a page with another form.
+    The switcher's form has no CSRF token: see ``refuse_other_sites`` for why, and
+    for what is checked instead.
     """
     refuse_other_sites()
     chosen = request.form.get("locale")
@@ -233,6 +231,5 @@ def init_i18n(app: Flask) -> None:
     Babel(app, locale_selector=select_locale)
     app.context_processor(template_translations)
     app.register_blueprint(language)
-    # Its form carries no token: choose_language checks where it comes from instead.
-    csrf.exempt(language)
+    csrf.exempt(choose_language)
     app.jinja_env.globals["current_page"] = current_page
