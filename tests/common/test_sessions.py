@@ -7,6 +7,7 @@ import pytest
 from flask import flash
 from flask import session
 
+from apps.common import sessioncookies
 from apps.common import sessions
 from apps.common.identity import load_logged_in_user
 
@@ -181,14 +182,14 @@ def test_a_page_that_never_reads_the_session_does_not_vary(session_app):
 
 def test_a_cookie_header_is_parsed_once_per_text(session_app, monkeypatch):
     parsed = []
-    parse = sessions.parse_cookie
+    parse = sessioncookies.parse_cookie
 
     def counting_parse(header):
         parsed.append(header)
         return parse(header)
 
-    monkeypatch.setattr(sessions, "parse_cookie", counting_parse)
-    sessions.cookie_value.cache_clear()
+    monkeypatch.setattr(sessioncookies, "parse_cookie", counting_parse)
+    sessioncookies.cookie_value.cache_clear()
     # Headers as a browser sends them, not the test client's cookie jar.
     client = session_app.test_client(use_cookies=False)
     ann = signed_cookie(session_app, {"name": "ann"})
@@ -202,3 +203,18 @@ def test_a_cookie_header_is_parsed_once_per_text(session_app, monkeypatch):
     assert who(f"{COOKIE}={ann}; {COOKIE}={bob}") == "ann"  # the first, as Werkzeug reads it
     assert who("theme=dark") == "nobody"
     assert len(parsed) == 4
+
+
+def test_an_unchanged_permanent_session_is_signed_again_once_its_cookie_has_aged(
+    session_app, monkeypatch
+):
+    client = session_app.test_client()
+    client.set_cookie(COOKIE, signed_cookie(session_app, {"name": "ann", "_permanent": True}))
+    assert "Set-Cookie" not in client.get("/who").headers
+    now = time.time()
+
+    monkeypatch.setattr(time, "time", lambda: now + sessions.REFRESH_AFTER_SECONDS + 1)
+    response = client.get("/who")
+
+    assert response.text == "ann"
+    assert response.headers["Set-Cookie"].startswith(f"{COOKIE}=")
