@@ -41,7 +41,7 @@ OTHER_SITE_REASON = "The form was not sent from a page of this site."
 def csrf_token() -> str:
     """Templates' ``csrf_token()``: the session's signed token (``signed_token``), kept in ``g``.
 
-    Flask-WTF's own reads four settings before it looks in ``g``; a page asks up to
+    Flask-WTF's own reads four settings before it looks in ``g``; a page asks for it
     several times (its forms, the log-out button).
     """
     token = g.get("csrf_token")
